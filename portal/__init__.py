@@ -1,0 +1,112 @@
+"""The Brussels prevention portal: ``create_app()`` builds the Flask application.
+
+Order: configuration → extensions → blueprints → error handlers → command line.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as config_module
+from portal import errors, i18n
+from portal.config import LANGUAGES
+from portal.db import configure_sqlite
+from portal.extensions import babel, csrf, db, limiter, migrate
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``settings`` (for tests) override defaults and ``PORTAL_*``."""
+    settings = dict(settings or {})
+    instance_path = settings.pop("INSTANCE_PATH", None) or os.environ.get("PORTAL_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.load(instance, settings))
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from portal import geo
+
+    geo.configure_cache(app.config["GEO_CACHE_DIR"])
+    _import_models()
+    _init_extensions(app)
+    _init_languages(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    from portal import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every table must be known to the metadata, for queries and for Alembic alike."""
+    import portal.notify.models  # noqa: F401
+    import portal.reports.models  # noqa: F401
+    import portal.territory.models  # noqa: F401
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     compare_type=True)
+    babel.init_app(app, locale_selector=i18n.current_language,
+                   timezone_selector=lambda: config_module.TIMEZONE)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+
+
+def _init_languages(app: Flask) -> None:
+    """Every page lives under /fr/, /nl/ or /en/; the prefix decides the language."""
+
+    @app.url_value_preprocessor
+    def _take_language(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        lang = values.pop("lang", None) if values else None
+        if lang is None:
+            first = request.path.strip("/").split("/", 1)[0]
+            lang = first if first in LANGUAGES else i18n.negotiate(request)
+            g.lang_from_url = False
+        else:
+            g.lang_from_url = True
+        i18n.set_language(lang)
+
+    @app.url_defaults
+    def _add_language(endpoint: str, values: dict[str, Any]) -> None:
+        if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = i18n.current_language()
+
+    @app.after_request
+    def _remember_language(response: Response) -> Response:
+        lang = i18n.current_language()
+        if g.get("lang_from_url") and request.cookies.get(i18n.LANGUAGE_COOKIE) != lang:
+            response.set_cookie(i18n.LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600,
+                                samesite="Lax", httponly=True,
+                                secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+    @app.context_processor
+    def _language_links() -> dict[str, Any]:
+        return {"alternates": i18n.alternate_urls(), "language_names": i18n.language_names()}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.reports.views import bp as report_bp
+    from portal.reports.views import tracking as tracking_bp
+    from portal.site.views import bp as site_bp
+    from portal.site.views import root as root_bp
+
+    app.register_blueprint(root_bp)
+    app.register_blueprint(site_bp)
+    app.register_blueprint(report_bp)
+    app.register_blueprint(tracking_bp)

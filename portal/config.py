@@ -1,0 +1,116 @@
+"""Settings: defaults here, each overridable by a ``PORTAL_*`` environment variable.
+
+``create_app(settings)`` applies a mapping of settings last, which is how tests configure the app.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: The languages of the portal, in the order the language switch shows them.
+LANGUAGES: tuple[str, ...] = ("fr", "nl", "en")
+DEFAULT_LANGUAGE = "fr"
+TIMEZONE = "Europe/Brussels"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: name -> (default, parser). Each name is read from the environment as ``PORTAL_<NAME>``.
+#: A default of ``None`` means "derived at start-up" (see ``load``).
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "DATABASE_URL": (None, str),
+    "SECRET_KEY": (None, str),
+    "BASE_URL": ("http://127.0.0.1:5000", str),
+    "PREFERRED_URL_SCHEME": ("http", str),
+    "SESSION_COOKIE_SECURE": (False, _bool),
+    "MAIL_SERVER": ("", str),
+    "MAIL_PORT": (25, int),
+    "MAIL_USERNAME": ("", str),
+    "MAIL_PASSWORD": ("", str),
+    "MAIL_USE_TLS": (False, _bool),
+    "MAIL_USE_SSL": (False, _bool),
+    "MAIL_SENDER": ("Brussels prevention portal <noreply@portal.localhost>", str),
+    "MAIL_TIMEOUT": (10.0, float),
+    "RATELIMIT_STORAGE_URI": ("memory://", str),
+    "MAX_UPLOAD_MB": (32, int),
+    "TRUST_PROXY": (False, _bool),
+    "CONTACT_EMAIL": ("prevention@portal.localhost", str),
+    "REPORT_RETENTION_MONTHS": (12, int),
+    "COURSE_RETENTION_DAYS": (30, int),
+}
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Return the key kept in ``instance/secret_key``, creating it (mode 0600) on first use.
+
+    Several workers may start at once: ``O_EXCL`` makes exactly one of them write the file and
+    the others read what it wrote.
+    """
+    path = instance_path / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = ""
+        for _attempt in range(50):  # the writer may not have finished its one write yet
+            key = path.read_text(encoding="ascii").strip()
+            if key:
+                return key
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty: delete it to generate a new key")
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(instance_path: Path, overrides: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config: defaults, then ``PORTAL_*`` variables, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(f"PORTAL_{name}")
+        config[name] = parse(raw) if raw not in (None, "") else default
+    config.update(overrides or {})
+
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'portal.sqlite3'}"
+    config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret_key(instance_path)
+
+    # Names the extensions read.
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_MB"] * 1024 * 1024
+    config.setdefault("UPLOAD_DIR", str(instance_path / "uploads"))
+    config.setdefault("MAIL_FILE_DIR", str(instance_path / "mail"))
+    config.setdefault("GEO_CACHE_DIR", str(instance_path))
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)  # a long report form on a slow phone
+    config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["DATABASE_URL"]))
+    return config
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # The busy timeout makes a writer wait for the lock instead of failing (see db.py).
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    # pre_ping: after a database restart, the next request gets a fresh connection, not an error.
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_timeout": 10}

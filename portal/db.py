@@ -1,0 +1,83 @@
+"""The declarative base, time helpers, and the SQLite settings a web server needs."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+#: Stable constraint names, so that Alembic can alter tables on SQLite (batch mode) and
+#: PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (a callable default, never evaluated at import)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database.
+
+    SQLite has no time zone type and hands back naive values; this type stores UTC and always
+    returns aware UTC, so comparisons never mix naive and aware datetimes.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION),
+                        type_annotation_map={datetime: UTCDateTime()})
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Make SQLite fit for several threads and processes writing at once.
+
+    - WAL lets readers go on while one writer writes;
+    - foreign keys are off by default in SQLite;
+    - the busy timeout (set in config) makes a writer wait instead of failing;
+    - ``BEGIN IMMEDIATE`` takes the write lock when the transaction starts. With the default
+      deferred ``BEGIN``, two transactions that both read then write can deadlock, and SQLite
+      answers one of them "database is locked" at once, without waiting: immediate
+      transactions queue instead. pysqlite's own transaction handling is switched off so that
+      SQLAlchemy's ``begin`` event decides how a transaction starts.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

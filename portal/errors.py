@@ -1,0 +1,73 @@
+"""Error pages in the portal's layout and the visitor's language; never a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from portal.i18n import _l
+
+log = logging.getLogger(__name__)
+
+#: status -> (title, explanation). Lazy: they are read in the language of the request.
+MESSAGES = {
+    400: (_l("The request could not be understood"),
+          _l("Something in the request was not valid. Go back, check what you entered and try again.")),
+    403: (_l("Access denied"),
+          _l("You are not allowed to see this page. If you work for a municipality, log in with your staff account.")),
+    404: (_l("Page not found"),
+          _l("This page does not exist or is no longer available. Check the address, or start again from the home page.")),
+    405: (_l("This action is not possible here"),
+          _l("Go back to the previous page and use the buttons on the page.")),
+    413: (_l("The file is too large"),
+          _l("What you sent is larger than the portal accepts. Each photo may be at most 10 MB: choose a smaller photo and try again.")),
+    429: (_l("Too many attempts"),
+          _l("You have made too many requests in a short time. Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("The error has been recorded. Please try again in a few minutes. If someone is in danger, call 112.")),
+    503: (_l("The portal is temporarily unavailable"),
+          _l("The service is undergoing maintenance or is overloaded. Please try again in a few minutes. If someone is in danger, call 112.")),
+}
+
+
+def render_error(status: int) -> tuple[str, int]:
+    """The error page for ``status`` (statuses without their own text get the 400 or 500 one)."""
+    if status not in MESSAGES:
+        status_text = 500 if status >= 500 else 400
+    else:
+        status_text = status
+    title, explanation = MESSAGES[status_text]
+    return render_template("errors/error.html", status=status, title=title,
+                           explanation=explanation), status
+
+
+def wants_json() -> bool:
+    """API clients get their errors from the API's own handlers, never an HTML page."""
+    return request.path.startswith("/open311/")
+
+
+def _handle_http(error: HTTPException) -> Response | tuple[str, int] | HTTPException:
+    if wants_json() or error.code is None or error.code < 400:
+        return error
+    return render_error(error.code)
+
+
+def _handle_database_down(error: Exception) -> tuple[str, int]:
+    # A database that is down or restarting: tell the person to come back, don't show a trace.
+    log.error("database unavailable: %s", error)
+    return render_error(ServiceUnavailable.code)
+
+
+def _handle_unexpected(error: Exception) -> tuple[str, int]:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render_error(InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers; the API blueprint registers its own JSON/XML ones."""
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(DBAPIError, _handle_database_down)
+    app.register_error_handler(Exception, _handle_unexpected)

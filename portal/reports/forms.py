@@ -1,0 +1,153 @@
+"""The residents' forms. Types and required fields here; the portal's rules in services."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional
+
+from portal.i18n import _l
+
+DETAIL_LABELS = {
+    "school": _l("Name of the school"),
+    "line": _l("Line (tram, bus or metro)"),
+    "stop": _l("Stop or station"),
+    "make": _l("Make and model of the car"),
+    "colour": _l("Colour"),
+    "police_declaration": _l("Have you made a declaration to the police?"),
+}
+POLICE_DECLARATION_LABELS = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "not_yet": _l("Not yet"),
+}
+
+
+class _ParsedField(StringField):
+    """A text input whose value is parsed into a Python value, with a localized error."""
+
+    parse_error: Any = None
+    input_type = "text"
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.raw_text = text
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = self.parse(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(self.parse_error)) from None
+
+    def _value(self) -> str:
+        if getattr(self, "raw_text", None) is not None:
+            return self.raw_text
+        return self.format(self.data) if self.data is not None else ""
+
+    def format(self, value: Any) -> str:
+        return str(value)
+
+
+class DayField(_ParsedField):
+    """``<input type=date>``: phones show a date picker, and the value is ISO ``YYYY-MM-DD``."""
+
+    input_type = "date"
+    parse_error = _l("Give a date such as 2026-03-31.")
+
+    def parse(self, text: str) -> date:
+        return date.fromisoformat(text)
+
+    def format(self, value: date) -> str:
+        return value.isoformat()
+
+
+class TimeOfDayField(_ParsedField):
+    input_type = "time"
+    parse_error = _l("Give a time such as 17:30.")
+
+    def parse(self, text: str) -> time:
+        return datetime.strptime(text[:5], "%H:%M").time()
+
+    def format(self, value: time) -> str:
+        return value.strftime("%H:%M")
+
+
+class ReportForm(FlaskForm):
+    """What, when, where, the category's questions, photos, contact and consent."""
+
+    submission_key = HiddenField()
+    kept_photos = HiddenField()
+    description = TextAreaField(
+        _l("What happened?"),
+        description=_l("Describe the facts in your own words: what you saw, what was taken or damaged, any detail that can help. At most 4,000 characters."),
+        validators=[InputRequired(message=_l("Describe what happened."))])
+    occurred_on = DayField(_l("Date"), validators=[InputRequired(message=_l("Give the date of the facts."))])
+    occurred_at_time = TimeOfDayField(_l("Approximate time"), description=_l("If you know it."),
+                                      validators=[Optional()])
+    street = StringField(_l("Street and number"), description=_l("Or a place that can be found: a square, a stop, a school."))
+    postal_code = StringField(_l("Postal code"), validators=[InputRequired(message=_l("Give the postal code, for example 1050."))])
+    latitude = HiddenField()
+    longitude = HiddenField()
+    school = StringField(DETAIL_LABELS["school"])
+    line = StringField(DETAIL_LABELS["line"])
+    stop = StringField(DETAIL_LABELS["stop"])
+    make = StringField(DETAIL_LABELS["make"])
+    colour = StringField(DETAIL_LABELS["colour"])
+    police_declaration = RadioField(DETAIL_LABELS["police_declaration"],
+                                    choices=[SelectChoice(value, label) for value, label
+                                             in POLICE_DECLARATION_LABELS.items()],
+                                    validate_choice=False, validators=[Optional()])
+    photos = MultipleFileField(_l("Photos (optional)"),
+                               description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
+    email = EmailField(_l("E-mail address (optional)"),
+                       description=_l("To receive the reference and the updates of your report. Without it, your report is anonymous."))
+    phone = TelField(_l("Phone number (optional)"),
+                     description=_l("Only if you agree that the municipality calls you about this report."))
+    consent = BooleanField(
+        _l("I have read the privacy notice and I agree that my report is kept and handled as it describes."),
+        validators=[InputRequired(message=_l("You must accept the privacy notice to send your report."))])
+    municipality = RadioField(_l("Which municipality?"), choices=[], validate_choice=False,
+                              validators=[Optional()])
+
+    def detail_fields(self, questions: tuple[str, ...]) -> list[Field]:
+        return [self[name] for name in questions]
+
+
+class AddInformationForm(FlaskForm):
+    """The reporter adds to a report from the tracking page."""
+
+    text = TextAreaField(_l("Additional information"),
+                         description=_l("Anything new: what you learnt since, something you forgot."))
+    photos = MultipleFileField(_l("Photos (optional)"),
+                               description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
+
+
+class TrackForm(FlaskForm):
+    """Find a report with its reference and the e-mail address given with it."""
+
+    reference = StringField(_l("Reference"), description=_l("For example BX-7KQ2-M9XD."),
+                            validators=[InputRequired(message=_l("Give the reference of your report."))])
+    email = EmailField(_l("E-mail address"), validators=[
+        InputRequired(message=_l("Give the e-mail address you used for the report."))])
+
+
+class DoneForm(FlaskForm):
+    """A button form: the reporter says the problem is solved or no longer needs action."""

@@ -1,0 +1,183 @@
+"""Reports and what they refer to."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.i18n import _l
+
+
+class Category(db.Model):  # type: ignore[name-defined]
+    """A kind of nuisance of the prevention plan; also an Open311 service."""
+
+    __tablename__ = "category"
+
+    #: Stable code, used in URLs and as the Open311 ``service_code``; never renamed.
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: Which extra questions the form asks: "school", "transport", "vehicle" or "" for none.
+    questions: Mapped[str] = mapped_column(String(20), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Working days within which the municipality should acknowledge a new report.
+    acknowledge_days: Mapped[int] = mapped_column(default=2)
+    #: Working days within which a report should be closed.
+    close_days: Mapped[int] = mapped_column(default=30)
+    name_fr: Mapped[str] = mapped_column(String(120))
+    name_nl: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    #: One line that helps a resident choose the category.
+    description_fr: Mapped[str] = mapped_column(Text)
+    description_nl: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text)
+
+
+class Status:
+    """The life of a report. Stored as these strings; titles are in ``STATUS_TITLES``."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"  # closed without action
+    REFERRED = "referred"  # referred to the police
+    DUPLICATE = "duplicate"
+
+    OPEN = (NEW, ACKNOWLEDGED, IN_PROGRESS)
+    FINAL = (RESOLVED, CLOSED, REFERRED, DUPLICATE)
+    ALL = OPEN + FINAL
+
+
+STATUS_TITLES = {
+    Status.NEW: _l("Received"),
+    Status.ACKNOWLEDGED: _l("Acknowledged by the municipality"),
+    Status.IN_PROGRESS: _l("In progress"),
+    Status.RESOLVED: _l("Resolved"),
+    Status.CLOSED: _l("Closed without action"),
+    Status.REFERRED: _l("Referred to the police"),
+    Status.DUPLICATE: _l("Duplicate of another report"),
+}
+
+
+class Report(db.Model):  # type: ignore[name-defined]
+    """A nuisance reported by a resident (web form or Open311 partner)."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        # The staff list: a municipality's reports by status, newest first.
+        Index("ix_report_municipality_status_created", "municipality_nis", "status", "created_at"),
+        Index("ix_report_municipality_created", "municipality_nis", "created_at"),
+        Index("ix_report_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short, readable on the phone, not sequential: "BX-7KQ2-M9XD".
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    #: SHA-256 of the secret in the private tracking link; the secret itself is never stored.
+    tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Random key of the form that created it: a second click or a reloaded POST finds this row.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))
+    municipality_nis: Mapped[str] = mapped_column(ForeignKey("municipality.nis"))
+    status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
+    description: Mapped[str] = mapped_column(Text)
+    occurred_on: Mapped[date]
+    #: Approximate time of day, if the resident gave one.
+    occurred_at_time: Mapped[time | None]
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(4))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    #: Answers to the category's own questions (line and stop, school, car make...).
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    #: The language the report was made in; every message to the reporter uses it.
+    language: Mapped[str] = mapped_column(String(2))
+    #: "web" or "open311".
+    source: Mapped[str] = mapped_column(String(10), default="web")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    #: Incremented on every change: two staff members never silently overwrite each other.
+    version: Mapped[int] = mapped_column(default=1)
+
+    category: Mapped[Category] = relationship(lazy="joined")
+    photos: Mapped[list[ReportPhoto]] = relationship(
+        back_populates="report", order_by="ReportPhoto.id", cascade="all, delete-orphan")
+    events: Mapped[list[ReportEvent]] = relationship(
+        back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in Status.OPEN
+
+    @property
+    def status_title(self) -> str:
+        return str(STATUS_TITLES[self.status])
+
+    @property
+    def public_events(self) -> list[ReportEvent]:
+        return [event for event in self.events if event.public]
+
+
+class ReportPhoto(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "report_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    #: Random file name in the upload folder (never derived from what the resident sent).
+    filename: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="photos")
+
+
+class EventKind:
+    CREATED = "created"
+    REPORTER_INFO = "reporter_info"
+    REPORTER_RESOLVED = "reporter_resolved"
+    REPORTER_NO_LONGER_NEEDED = "reporter_no_longer_needed"
+
+
+class ReportEvent(db.Model):  # type: ignore[name-defined]
+    """One line of a report's timeline: who did what, when, and whether the reporter sees it."""
+
+    __tablename__ = "report_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(30))
+    #: "reporter", "system", or a staff member (see ``actor_id``).
+    actor: Mapped[str] = mapped_column(String(20), default="system")
+    #: Shown on the reporter's tracking page.
+    public: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+
+
+class MunicipalContact(db.Model):  # type: ignore[name-defined]
+    """Where a municipality wants new reports announced, per category or for all of them."""
+
+    __tablename__ = "municipal_contact"
+    __table_args__ = (UniqueConstraint("municipality_nis", "category_code", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_nis: Mapped[str] = mapped_column(ForeignKey("municipality.nis"), index=True)
+    #: Empty for "every category".
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
+    email: Mapped[str] = mapped_column(String(320))
+    #: The language of the messages sent to this address.
+    language: Mapped[str] = mapped_column(String(2), default="fr")

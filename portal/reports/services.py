@@ -1,0 +1,402 @@
+"""What can be done with reports. Views and the Open311 API call these and commit once."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import geo
+from portal.config import TIMEZONE
+from portal.db import utcnow
+from portal.extensions import db
+from portal.i18n import _
+from portal.reports.models import (
+    Category,
+    EventKind,
+    MunicipalContact,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+)
+from portal.reports.photos import MAX_PHOTOS
+from portal.reports.reference import CATEGORIES
+
+BRUSSELS = ZoneInfo(TIMEZONE)
+MAX_DESCRIPTION = 4000
+MAX_DETAIL = 200
+#: The extra questions of each kind of category, in the order the form asks them.
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "school": ("school",),
+    "transport": ("line", "stop"),
+    "vehicle": ("make", "colour", "police_declaration"),
+    "": (),
+}
+POLICE_DECLARATION_CHOICES = ("yes", "no", "not_yet")
+#: No 0/O, 1/I/L or U: a reference read out on the phone cannot be misheard or misread.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_PATTERN = re.compile(r"^BX-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
+_PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
+#: A phone's clock may be a little ahead of ours.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def sync_categories() -> int:
+    """Insert the shipped categories that are missing; never overwrite an administrator's edit."""
+    added = 0
+    for position, values in enumerate(CATEGORIES):
+        if db.session.get(Category, values["code"]) is None:
+            db.session.add(Category(position=position, **values))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def active_categories() -> list[Category]:
+    """The categories a resident can choose, in the plan's order."""
+    return list(db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.position)))
+
+
+def get_active_category(code: str) -> Category | None:
+    category = db.session.get(Category, code)
+    return category if category is not None and category.active else None
+
+
+@dataclass
+class Draft:
+    """A report as submitted, before it is checked and routed (web form or Open311)."""
+
+    category_code: str
+    description: str
+    occurred_on: date | None
+    postal_code: str
+    language: str
+    occurred_at_time: time | None = None
+    street: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    details: dict[str, str] = field(default_factory=dict)
+    email: str | None = None
+    phone: str | None = None
+    source: str = "web"
+    #: The random key of the form: the same key twice makes one report.
+    submission_key: str | None = None
+    #: The municipality the resident picked when the location named several.
+    municipality_choice: str | None = None
+    #: Names of photos already re-encoded and stored (see photos.PhotoStore).
+    photo_names: list[str] = field(default_factory=list)
+
+
+class InvalidReport(Exception):
+    """Some fields are wrong; ``errors`` maps each to a message in the current language."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class NeedsMunicipality(Exception):
+    """The location names several municipalities, or two that disagree: the resident chooses."""
+
+    def __init__(self, routing: geo.Routing) -> None:
+        super().__init__(routing.outcome.value)
+        self.routing = routing
+
+
+class OutsideRegion(Exception):
+    """The location is not in the Brussels-Capital Region: nothing is stored."""
+
+    def __init__(self, routing: geo.Routing) -> None:
+        super().__init__(routing.outcome.value)
+        self.routing = routing
+
+
+@dataclass
+class Submitted:
+    report: Report
+    #: The secret of the private tracking link; None when the report existed already.
+    tracking_secret: str | None
+    created: bool
+
+
+def brussels_now() -> datetime:
+    return datetime.now(BRUSSELS)
+
+
+def validate(draft: Draft) -> dict[str, str]:
+    """Check a draft against the portal's rules; returns field → message (empty when valid)."""
+    errors: dict[str, str] = {}
+    category = get_active_category(draft.category_code)
+    if category is None:
+        errors["category"] = _("Choose one of the categories.")
+    description = draft.description.strip()
+    if not description:
+        errors["description"] = _("Describe what happened.")
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = _("Use at most %(max)s characters.", max=MAX_DESCRIPTION)
+    now = brussels_now()
+    if draft.occurred_on is None:
+        errors["occurred_on"] = _("Give the date of the facts.")
+    elif draft.occurred_on > now.date():
+        errors["occurred_on"] = _("The date cannot be in the future.")
+    elif draft.occurred_on < date(now.year - 5, 1, 1):
+        errors["occurred_on"] = _("The date is too far in the past.")
+    elif draft.occurred_at_time is not None:
+        moment = datetime.combine(draft.occurred_on, draft.occurred_at_time, BRUSSELS)
+        if moment > now + CLOCK_SKEW:
+            errors["occurred_at_time"] = _("The time cannot be in the future.")
+    if not re.fullmatch(r"[0-9]{4}", draft.postal_code or ""):
+        errors["postal_code"] = _("Give a postal code of four digits, for example 1050.")
+    if len(draft.street) > 200:
+        errors["street"] = _("Use at most %(max)s characters.", max=200)
+    if (draft.latitude is None) != (draft.longitude is None) or (
+            draft.latitude is not None and not (
+                -90 <= draft.latitude <= 90 and -180 <= draft.longitude <= 180)):  # type: ignore[operator]
+        errors["location"] = _("The location could not be read. Remove it, or try again.")
+    if category is not None:
+        for name in QUESTIONS.get(category.questions, ()):
+            value = draft.details.get(name, "")
+            if len(value) > MAX_DETAIL:
+                errors[name] = _("Use at most %(max)s characters.", max=MAX_DETAIL)
+            if name == "police_declaration" and value and value not in POLICE_DECLARATION_CHOICES:
+                errors[name] = _("Choose one of the answers.")
+    if draft.email:
+        try:
+            draft.email = validate_email(draft.email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = _("Give a valid e-mail address, for example name@example.be, or leave it empty.")
+    if draft.phone and not _PHONE.match(draft.phone):
+        errors["phone"] = _("Give a phone number with digits only, for example 0470 12 34 56, or leave it empty.")
+    if len(draft.photo_names) > MAX_PHOTOS:
+        errors["photos"] = _("Add at most %(max)s photos.", max=MAX_PHOTOS)
+    return errors
+
+
+def route(draft: Draft) -> geo.Municipality:
+    """The municipality that will handle the report, or an exception saying who must decide."""
+    point = None
+    if draft.latitude is not None and draft.longitude is not None:
+        point = (draft.longitude, draft.latitude)
+    routing = geo.route(postal_code=draft.postal_code, point=point)
+    if routing.outcome is geo.Outcome.ONE and routing.municipality is not None:
+        return routing.municipality
+    if routing.outcome is geo.Outcome.OUTSIDE:
+        raise OutsideRegion(routing)
+    for candidate in routing.candidates:
+        if candidate.nis == draft.municipality_choice:
+            return candidate
+    raise NeedsMunicipality(routing)
+
+
+def new_reference() -> str:
+    """``BX-XXXX-XXXX`` from 30 unambiguous symbols: about 39 random bits, never sequential."""
+    symbols = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"BX-{symbols[:4]}-{symbols[4:]}"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _existing(submission_key: str | None) -> Report | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(select(Report).where(Report.submission_key == submission_key))
+
+
+def submit_report(draft: Draft) -> Submitted:
+    """Check, route, store and announce a report; one function for the web form and Open311.
+
+    Raises InvalidReport, NeedsMunicipality or OutsideRegion (then nothing is stored). The same
+    ``submission_key`` twice (a double click, a reloaded POST) gives back the first report.
+    """
+    existing = _existing(draft.submission_key)
+    if existing is not None:
+        return Submitted(existing, None, created=False)
+    errors = validate(draft)
+    if errors:
+        raise InvalidReport(errors)
+    place = route(draft)
+    secret = secrets.token_urlsafe(24)  # 192 bits
+    category = db.session.get(Category, draft.category_code)
+    assert category is not None  # validated above
+    questions = QUESTIONS.get(category.questions, ())
+    for _attempt in range(5):
+        report = Report(
+            reference=new_reference(), tracking_hash=hash_secret(secret),
+            submission_key=draft.submission_key, category_code=category.code,
+            municipality_nis=place.nis, description=draft.description.strip(),
+            occurred_on=draft.occurred_on, occurred_at_time=draft.occurred_at_time,
+            street=draft.street.strip(), postal_code=draft.postal_code,
+            latitude=draft.latitude, longitude=draft.longitude,
+            details={k: v.strip() for k, v in draft.details.items() if k in questions and v.strip()},
+            email=draft.email or None, phone=(draft.phone or "").strip() or None,
+            language=draft.language, source=draft.source,
+        )
+        report.photos = [ReportPhoto(filename=name.filename, width=name.width, height=name.height)
+                         for name in _photo_rows(draft.photo_names)]
+        report.events = [ReportEvent(kind=EventKind.CREATED, actor="reporter", public=True)]
+        savepoint = db.session.begin_nested()
+        try:
+            db.session.add(report)
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            existing = _existing(draft.submission_key)
+            if existing is not None:  # the other click won the race
+                return Submitted(existing, None, created=False)
+            continue  # a reference collision: draw another
+        savepoint.commit()
+        _announce(report, secret)
+        return Submitted(report, secret, created=True)
+    raise RuntimeError("could not draw a free reference")
+
+
+@dataclass(frozen=True)
+class _PhotoRow:
+    filename: str
+    width: int
+    height: int
+
+
+def _photo_rows(names: list[str]) -> list[_PhotoRow]:
+    from portal.reports.uploads import photo_size
+
+    return [_PhotoRow(name, *photo_size(name)) for name in names]
+
+
+def contacts_for(report: Report) -> list[MunicipalContact]:
+    """The addresses of the report's municipality for its category, else its general ones."""
+    rows = list(db.session.scalars(select(MunicipalContact).where(
+        MunicipalContact.municipality_nis == report.municipality_nis,
+        or_(MunicipalContact.category_code == report.category_code,
+            MunicipalContact.category_code.is_(None)))))
+    specific = [row for row in rows if row.category_code == report.category_code]
+    return specific or rows
+
+
+def _announce(report: Report, secret: str) -> None:
+    """Outbox messages in the same transaction: the reporter (if an e-mail was given), the
+    municipality (without the contact data of an anonymous reporter)."""
+    from portal.notify.services import external_url, queue_email
+
+    tracking_url = external_url("tracking.open_link", token=secret, lang=report.language)
+    if report.email:
+        queue_email(report.email, "report_received", report.language, report=report,
+                    tracking_url=tracking_url, municipality=geo.municipality(report.municipality_nis))
+    for contact in contacts_for(report):
+        queue_email(contact.email, "report_new_staff", contact.language, report=report,
+                    municipality=geo.municipality(report.municipality_nis),
+                    staff_url=staff_report_url(report, contact.language))
+
+
+def staff_report_url(report: Report, lang: str) -> str:
+    """The staff page of a report, for messages to the municipality.
+
+    Built from the path because the staff workspace (``/<lang>/manage/``) is its own blueprint,
+    registered only when accounts exist; the path is part of its contract.
+    """
+    from flask import current_app
+
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return f"{base}/{lang}/manage/reports/{report.reference}"
+
+
+# Following a report -------------------------------------------------------------------------
+
+def normalise_reference(text: str) -> str:
+    """Accept what people type: lower case, spaces, missing dashes ("bx 7kq2m9xd")."""
+    compact = re.sub(r"[^0-9A-Za-z]", "", text or "").upper()
+    if compact.startswith("BX"):
+        compact = compact[2:]
+    return f"BX-{compact[:4]}-{compact[4:]}" if len(compact) == 8 else ""
+
+
+def find_by_secret(secret: str) -> Report | None:
+    """The report of a private tracking link."""
+    if not secret or len(secret) > 100:
+        return None
+    return db.session.scalar(select(Report).where(Report.tracking_hash == hash_secret(secret)))
+
+
+def find_by_reference_and_email(reference: str, email: str) -> Report | None:
+    """A report found by its reference and the e-mail its reporter gave (both must match)."""
+    reference = normalise_reference(reference)
+    email = (email or "").strip().lower()
+    if not reference or not email:
+        return None
+    report = db.session.scalar(select(Report).where(Report.reference == reference))
+    if report is None or not report.email or not secrets.compare_digest(
+            report.email.lower().encode(), email.encode()):
+        return None
+    return report
+
+
+def find_by_reference(reference: str) -> Report | None:
+    return db.session.scalar(select(Report).where(Report.reference == reference))
+
+
+def add_reporter_information(report: Report, text: str, photo_names: list[str]) -> ReportEvent:
+    """The reporter adds information or photos; the municipality is told."""
+    from portal.notify.services import queue_email
+
+    text = text.strip()
+    errors: dict[str, str] = {}
+    if not text and not photo_names:
+        errors["text"] = _("Write something or add a photo.")
+    elif len(text) > MAX_DESCRIPTION:
+        errors["text"] = _("Use at most %(max)s characters.", max=MAX_DESCRIPTION)
+    if len(report.photos) + len(photo_names) > MAX_PHOTOS * 2:
+        errors["photos"] = _("This report already has as many photos as it can hold.")
+    if errors:
+        raise InvalidReport(errors)
+    for row in _photo_rows(photo_names):
+        report.photos.append(ReportPhoto(filename=row.filename, width=row.width, height=row.height))
+    event = ReportEvent(kind=EventKind.REPORTER_INFO, actor="reporter", public=True, text=text,
+                        data={"photos": len(photo_names)})
+    report.events.append(event)
+    report.updated_at = utcnow()
+    db.session.flush()
+    for contact in contacts_for(report):
+        queue_email(contact.email, "report_info_staff", contact.language, report=report,
+                    municipality=geo.municipality(report.municipality_nis),
+                    staff_url=staff_report_url(report, contact.language))
+    return event
+
+
+def reporter_says_done(report: Report, kind: str) -> ReportEvent:
+    """The reporter says the problem is solved, or no longer needs action."""
+    if kind not in (EventKind.REPORTER_RESOLVED, EventKind.REPORTER_NO_LONGER_NEEDED):
+        raise ValueError(kind)
+    event = ReportEvent(kind=kind, actor="reporter", public=True)
+    report.events.append(event)
+    report.updated_at = utcnow()
+    db.session.flush()
+    return event
+
+
+def count_reports() -> int:
+    return db.session.scalar(select(func.count(Report.id))) or 0
+
+
+def details_for_display(report: Report) -> list[tuple[str, str]]:
+    """The category's answers as (question, answer) pairs in the current language."""
+    from portal.reports.forms import DETAIL_LABELS, POLICE_DECLARATION_LABELS
+
+    rows = []
+    for name in QUESTIONS.get(report.category.questions, ()):
+        value: Any = report.details.get(name)
+        if not value:
+            continue
+        if name == "police_declaration":
+            value = str(POLICE_DECLARATION_LABELS.get(value, value))
+        rows.append((str(DETAIL_LABELS[name]), value))
+    return rows

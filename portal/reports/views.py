@@ -1,0 +1,209 @@
+"""Residents' pages: the report flow and following a report. Thin: the work is in services."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from portal import geo
+from portal.extensions import db
+from portal.i18n import _, current_language
+from portal.notify.services import external_url
+from portal.reports import services, uploads
+from portal.reports.forms import AddInformationForm, DoneForm, ReportForm, TrackForm
+from portal.reports.models import EventKind, Report
+
+bp = Blueprint("report", __name__, url_prefix="/<any(fr,nl,en):lang>/report")
+tracking = Blueprint("tracking", __name__, url_prefix="/<any(fr,nl,en):lang>/track")
+
+#: How many confirmations and tracked reports one browser session remembers.
+SESSION_MEMORY = 5
+
+
+def _remember(key: str, name: str, value: Any) -> None:
+    entries = dict(session.get(key, {}))
+    entries[name] = value
+    session[key] = dict(list(entries.items())[-SESSION_MEMORY:])
+
+
+@bp.get("/")
+def safety() -> str:
+    """First question: is someone in danger, or is it happening now?"""
+    return render_template("reports/safety.html")
+
+
+@bp.get("/emergency")
+def emergency() -> str:
+    """Only phone numbers: nothing to fill when someone is in danger."""
+    return render_template("reports/emergency.html")
+
+
+@bp.get("/categories")
+def categories() -> str:
+    """Choose the kind of nuisance."""
+    return render_template("reports/categories.html", categories=services.active_categories())
+
+
+@bp.route("/new/<code>", methods=["GET", "POST"])
+def new(code: str) -> Response | str | tuple[str, int]:
+    """What, when, where, photos, contact and consent, on one page for a weak connection."""
+    category = services.get_active_category(code)
+    if category is None:
+        abort(404)
+    form = ReportForm()
+    routing: geo.Routing | None = None
+    if request.method == "GET":
+        form.submission_key.data = secrets.token_urlsafe(18)
+    else:
+        form_ok = form.validate()
+        kept = [name for name in (form.kept_photos.data or "").split(",") if name]
+        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), kept)
+        form.kept_photos.data = ",".join(names)
+        form.photos.errors = list(form.photos.errors) + photo_errors
+        if form_ok and not photo_errors:
+            try:
+                submitted = services.submit_report(_draft(form, category.code, names))
+            except services.InvalidReport as invalid:
+                _attach_errors(form, invalid.errors)
+            except services.NeedsMunicipality as needs:
+                routing = needs.routing
+            except services.OutsideRegion:
+                for name in names:
+                    uploads.store().delete(name)
+                return render_template("reports/outside.html", postal_code=form.postal_code.data)
+            else:
+                db.session.commit()
+                if submitted.tracking_secret:
+                    _remember("reports_done", submitted.report.reference, submitted.tracking_secret)
+                return redirect(url_for(".done", reference=submitted.report.reference), code=303)
+    if routing is not None:
+        form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
+                                     for m in routing.candidates]
+    status = 422 if request.method == "POST" and routing is None else 200
+    return render_template("reports/form.html", form=form, category=category, routing=routing,
+                           questions=services.QUESTIONS.get(category.questions, ()),
+                           kept_photos=[n for n in (form.kept_photos.data or "").split(",") if n],
+                           today_iso=services.brussels_now().date().isoformat()), status
+
+
+def _draft(form: ReportForm, code: str, photo_names: list[str]) -> services.Draft:
+    return services.Draft(
+        category_code=code, description=form.description.data or "",
+        occurred_on=form.occurred_on.data, occurred_at_time=form.occurred_at_time.data,
+        street=form.street.data or "", postal_code=(form.postal_code.data or "").replace(" ", ""),
+        latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
+        details={name: (form[name].data or "") for name in ("school", "line", "stop", "make",
+                                                             "colour", "police_declaration")},
+        email=(form.email.data or "").strip() or None, phone=(form.phone.data or "").strip() or None,
+        language=current_language(), submission_key=form.submission_key.data or None,
+        municipality_choice=form.municipality.data or None, photo_names=photo_names)
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        value = float(text) if text else None
+    except ValueError:
+        return None
+    return value if value is None or value == value else None  # NaN is no position
+
+
+def _attach_errors(form: Any, errors: dict[str, str]) -> None:
+    """Put the service's messages next to their fields (position errors go to the address)."""
+    for name, message in errors.items():
+        target = {"location": "postal_code", "category": "description"}.get(name, name)
+        field = form[target] if target in form else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+
+
+@bp.get("/done/<reference>")
+def done(reference: str) -> str:
+    """The confirmation: reference, municipality, what happens next, the private link."""
+    secret = session.get("reports_done", {}).get(reference)
+    report = services.find_by_reference(reference) if secret else None
+    if report is None:
+        abort(404)
+    return render_template("reports/done.html", report=report,
+                           municipality=geo.municipality(report.municipality_nis),
+                           tracking_url=external_url("tracking.open_link", token=secret))
+
+
+# Following a report -------------------------------------------------------------------------
+
+def _authorise(report: Report) -> None:
+    _remember("tracked", report.reference, True)
+
+
+def _tracked_report(reference: str) -> Report:
+    if reference not in session.get("tracked", {}):
+        abort(404)
+    report = services.find_by_reference(reference)
+    if report is None:
+        abort(404)
+    return report
+
+
+@tracking.route("/", methods=["GET", "POST"])
+def find() -> Response | str | tuple[str, int]:
+    """Find a report with its reference and e-mail address."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        report = services.find_by_reference_and_email(form.reference.data, form.email.data)
+        if report is not None:
+            _authorise(report)
+            return redirect(url_for(".show", reference=report.reference), code=303)
+        form.reference.errors = [_("No report matches this reference and e-mail address. Check both and try again.")]
+    status = 422 if request.method == "POST" else 200
+    return render_template("reports/track_find.html", form=form), status
+
+
+@tracking.get("/<token>")
+def open_link(token: str) -> Response:
+    """The private link of the confirmation and the e-mails."""
+    report = services.find_by_secret(token)
+    if report is None:
+        abort(404)
+    _authorise(report)
+    return redirect(url_for(".show", reference=report.reference), code=303)
+
+
+@tracking.route("/report/<reference>", methods=["GET", "POST"])
+def show(reference: str) -> Response | str | tuple[str, int]:
+    """Status, public timeline, and a form to add information."""
+    report = _tracked_report(reference)
+    form = AddInformationForm()
+    if request.method == "POST":
+        form_ok = form.validate()
+        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), [])
+        form.photos.errors = list(form.photos.errors) + photo_errors
+        if form_ok and not photo_errors:
+            try:
+                services.add_reporter_information(report, form.text.data or "", names)
+            except services.InvalidReport as invalid:
+                _attach_errors(form, invalid.errors)
+            else:
+                db.session.commit()
+                return redirect(url_for(".show", reference=reference, added=1), code=303)
+        for name in names:  # nothing half-kept: the reporter sends the photos again
+            uploads.store().delete(name)
+    status = 422 if request.method == "POST" else 200
+    return render_template("reports/track_show.html", report=report, form=form,
+                           done_form=DoneForm(),
+                           details=services.details_for_display(report),
+                           municipality=geo.municipality(report.municipality_nis),
+                           added=request.args.get("added") == "1"), status
+
+
+@tracking.post("/report/<reference>/done")
+def reporter_done(reference: str) -> Response:
+    """The reporter says the problem is solved or no longer needs action."""
+    report = _tracked_report(reference)
+    form = DoneForm()
+    kind = request.form.get("kind", "")
+    if form.validate() and kind in (EventKind.REPORTER_RESOLVED, EventKind.REPORTER_NO_LONGER_NEEDED):
+        services.reporter_says_done(report, kind)
+        db.session.commit()
+    return redirect(url_for(".show", reference=reference), code=303)

@@ -1,0 +1,42 @@
+"""The pages every visitor sees first: the language choice, home, privacy and accessibility."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from portal.i18n import negotiate
+
+bp = Blueprint("site", __name__, url_prefix="/<any(fr,nl,en):lang>")
+root = Blueprint("root", __name__)
+
+
+@root.get("/")
+def choose_language() -> Response:
+    """Send a visitor to the home page in their remembered or preferred language."""
+    response = redirect(url_for("site.home", lang=negotiate(request)), code=302)
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/")
+def home() -> str:
+    """Two large actions and the way to follow a report already made."""
+    # The course action appears once the courses blueprint is registered.
+    return render_template("site/home.html", endpoints=current_app.view_functions)
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    """What the portal keeps about people, who sees it, and for how long."""
+    config = current_app.config
+    return render_template("site/privacy.html",
+                           report_months=config["REPORT_RETENTION_MONTHS"],
+                           course_days=config["COURSE_RETENTION_DAYS"],
+                           contact_email=config["CONTACT_EMAIL"])
+
+
+@bp.get("/accessibility")
+def accessibility() -> str:
+    """The accessibility statement required of a public-sector website."""
+    return render_template("site/accessibility.html",
+                           contact_email=current_app.config["CONTACT_EMAIL"])

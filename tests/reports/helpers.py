@@ -1,0 +1,56 @@
+"""Helpers to fill in the report form as a browser would."""
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from PIL import Image
+
+from tests.conftest import csrf_token
+
+DETAILS = {
+    "school-racket": {"school": "Athénée Royal"},
+    "transport-pickpocketing": {"line": "71", "stop": "Flagey"},
+    "vehicle-theft": {"make": "VW Polo", "colour": "rouge", "police_declaration": "yes"},
+}
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+    return match.group(1) if match else ""
+
+
+def open_form(client: FlaskClient, lang: str, code: str) -> tuple[str, dict[str, Any]]:
+    """GET the form; returns the page and the hidden fields a browser would send back."""
+    response = client.get(f"/{lang}/report/new/{code}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return html, {"csrf_token": csrf_token(html), "submission_key": hidden(html, "submission_key")}
+
+
+def report_data(code: str = "vandalism", **overrides: Any) -> dict[str, Any]:
+    data = {"description": "Graffiti on the school wall", "occurred_on": "2026-11-20",
+            "occurred_at_time": "17:30", "street": "Rue du Trône 12", "postal_code": "1060",
+            "consent": "y", **DETAILS.get(code, {})}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post_report(client: FlaskClient, lang: str = "fr", code: str = "vandalism", **overrides: Any):
+    html, hidden_fields = open_form(client, lang, code)
+    return client.post(f"/{lang}/report/new/{code}",
+                       data={**hidden_fields, **report_data(code, **overrides)},
+                       content_type="multipart/form-data")
+
+
+def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A JPEG carrying EXIF with a GPS position and a camera make."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (50.0, 50.0, 0.0), 3: "E", 4: (4.0, 21.0, 0.0)}  # GPS IFD
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, comment=b"secret comment")
+    return out.getvalue()

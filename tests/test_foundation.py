@@ -1,0 +1,120 @@
+"""Configuration, the database set-up, and the migrations."""
+from __future__ import annotations
+
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from portal.config import load, normalise_database_url
+
+
+def test_secret_key_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
+    first = load(tmp_path, environ={})["SECRET_KEY"]
+    second = load(tmp_path, environ={})["SECRET_KEY"]
+    assert first == second and len(first) >= 40
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_environment_overrides_defaults(tmp_path: Path) -> None:
+    config = load(tmp_path, environ={"PORTAL_SECRET_KEY": "from-env", "PORTAL_MAIL_PORT": "2525",
+                                     "PORTAL_DATABASE_URL": "postgres://u@h/db",
+                                     "PORTAL_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
+    assert config["SECRET_KEY"] == "from-env"
+    assert config["MAIL_PORT"] == 2525
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_default_database_is_sqlite_in_instance(tmp_path: Path) -> None:
+    assert load(tmp_path, environ={})["DATABASE_URL"] == f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+
+
+def test_settings_mapping_wins(tmp_path: Path) -> None:
+    assert load(tmp_path, {"MAIL_PORT": 1}, environ={"PORTAL_MAIL_PORT": "2"})["MAIL_PORT"] == 1
+
+
+def test_normalise_database_url() -> None:
+    assert normalise_database_url("postgresql://a/b") == "postgresql+psycopg://a/b"
+    assert normalise_database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_models_and_migrations_agree(app: Flask) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from portal.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_reference_data_loaded(app: Flask) -> None:
+    from portal.extensions import db
+    from portal.reports.models import Category
+    from portal.territory.models import Municipality, PoliceZone
+
+    with app.app_context():
+        assert db.session.query(Municipality).count() == 19
+        assert db.session.query(PoliceZone).count() == 6
+        assert db.session.query(Category).count() == 7
+        ixelles = db.session.get(Municipality, "21009")
+        assert (ixelles.name_fr, ixelles.name_nl, ixelles.police_zone_code) == (
+            "Ixelles", "Elsene", "5339")
+
+
+def test_seed_is_idempotent(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["portal", "seed"])
+    second = runner.invoke(args=["portal", "seed"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "0 municipality/zone rows changed, 0 categories added" in second.output
+
+
+def test_sqlite_settings(tmp_path: Path, geo_cache: Path) -> None:
+    from portal import create_app
+    from portal.extensions import db
+    from tests.conftest import base_settings
+
+    app = create_app(base_settings(tmp_path, geo_cache))
+    with app.app_context():
+        assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(db.text("PRAGMA busy_timeout")).scalar() == 15000
+
+
+def test_sqlite_writers_wait_instead_of_failing(tmp_path: Path, geo_cache: Path) -> None:
+    """Read-then-write transactions from many threads all succeed, none is lost."""
+    from portal import create_app
+    from portal.extensions import db
+    from tests.conftest import base_settings
+
+    app = create_app(base_settings(tmp_path, geo_cache))
+    with app.app_context():
+        db.session.execute(db.text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        db.session.execute(db.text("INSERT INTO counter VALUES (0)"))
+        db.session.commit()
+    errors: list[BaseException] = []
+
+    def bump() -> None:
+        try:
+            with app.app_context():
+                for _ in range(10):
+                    n = db.session.execute(db.text("SELECT n FROM counter")).scalar()
+                    db.session.execute(db.text("UPDATE counter SET n = :n"), {"n": n + 1})
+                    db.session.commit()
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.execute(db.text("SELECT n FROM counter")).scalar() == 80
