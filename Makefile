@@ -36,11 +36,12 @@ update-messages: extract-messages
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
 
 seed: install translations
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) portal geo-index
 	$(FLASK) portal seed --demo
 
 run: seed
+	@echo "Serving http://$(HOST):$(PORT)/ (staff workspace: http://$(HOST):$(PORT)/fr/manage/)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test translations

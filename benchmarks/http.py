@@ -273,13 +273,18 @@ def prepare_instance(procs: Processes, env: dict[str, str], log: Path) -> None:
     for label, argv in steps:
         started = time.perf_counter()
         code = _run_step(procs, argv, env, log)
+        if code != 0 and label == "flask db upgrade" and "Multiple head" in _last_line(log):
+            # Branches merged without a merge migration: say so, and apply every head.
+            print(f"  set-up: {label} FAILED: the migrations have several heads", flush=True)
+            label = "flask db upgrade heads"
+            code = _run_step(procs, [*flask, "db", "upgrade", "heads"], env, log)
         if code != 0 and label.endswith("geo-index"):
             print(f"  set-up: {label} FAILED ({code}): {_last_line(log)}", flush=True)
             label = "geo.build_index(geo.index_path(instance)) instead"
             code = _run_step(procs, [sys.executable, "-c", _GEO_FALLBACK], env, log)
         if code != 0:
             tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"set-up step failed ({code}): {' '.join(argv)}\n{tail}")
+            raise RuntimeError(f"set-up step failed ({code}): {label}\n{tail}")
         print(f"  set-up: {label:<24} {time.perf_counter() - started:5.1f} s", flush=True)
 
 
@@ -414,6 +419,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--warmup: at most 10 minutes")
     if not 1 <= args.connections <= 1000 or not 1 <= args.threads <= args.connections:
         parser.error("need 1 <= --threads <= --connections <= 1000")
+    if not 1 <= args.workers <= 16:
+        parser.error("--workers: 1..16")
     if not 1 <= args.profile_requests <= 10_000:
         parser.error("--profile-requests: 1..10000")
     return args
@@ -424,8 +431,10 @@ def fmt_table(rows: list[Row], bare: Row) -> str:
     lines = []
     for row in rows:
         if row.status != 200:
-            reason = "no answer" if row.status == 0 else HTTPStatus(row.status).phrase \
-                if row.status in HTTPStatus._value2member_map_ else "unknown status"
+            try:
+                reason = "no answer" if row.status == 0 else HTTPStatus(row.status).phrase
+            except ValueError:
+                reason = "unknown status"
             lines.append((row.server, row.path, f"HTTP {row.status}", "-",
                           f"not measured: answered {row.status} {reason}, not 200"))
             continue
@@ -512,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_wrk(procs, wrk, server.url(row.path), args, args.duration)
                 row.results.append(result)
                 extra = f", {result.non_2xx} non-2xx/3xx" if result.non_2xx else ""
+                extra += f", socket errors: {result.socket_errors}" if result.socket_errors else ""
                 print(f"  round {round_no}: {row.server:<6} {row.path:<14} "
                       f"{result.rps:>9,.0f} req/s  p99 {result.p99_ms:7.2f} ms  "
                       f"({result.requests} requests{extra})", flush=True)
@@ -533,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: stopping every process", file=sys.stderr)
         return 130
-    except RuntimeError as error:
+    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
     finally:

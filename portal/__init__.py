@@ -13,10 +13,10 @@ from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors, i18n
+from portal import errors, i18n, security
 from portal.config import LANGUAGES
 from portal.db import configure_sqlite
-from portal.extensions import babel, csrf, db, limiter, migrate
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -40,6 +40,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     _init_languages(app)
     _register_blueprints(app)
     errors.init_app(app)
+    security.init_app(app)
     from portal import cli
 
     cli.init_app(app)
@@ -48,6 +49,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Every table must be known to the metadata, for queries and for Alembic alike."""
+    import portal.accounts.models  # noqa: F401
+    import portal.api.models  # noqa: F401
+    import portal.courses.models  # noqa: F401
     import portal.notify.models  # noqa: F401
     import portal.reports.models  # noqa: F401
     import portal.territory.models  # noqa: F401
@@ -63,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.current_language,
                    timezone_selector=lambda: config_module.TIMEZONE)
     csrf.init_app(app)
+    login_manager.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
 
@@ -79,7 +84,14 @@ def _init_languages(app: Flask) -> None:
             g.lang_from_url = False
         else:
             g.lang_from_url = True
-        i18n.set_language(lang)
+        g.language_token = i18n.set_language(lang)
+
+    @app.teardown_request
+    def _forget_language(_error: BaseException | None) -> None:
+        # The thread may serve a command or another app next: leave no language behind.
+        token = g.pop("language_token", None)
+        if token is not None:
+            i18n.reset_language(token)
 
     @app.url_defaults
     def _add_language(endpoint: str, values: dict[str, Any]) -> None:
@@ -110,3 +122,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(site_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(tracking_bp)
+    from portal.api.views import bp as open311_bp
+
+    # Partners authenticate with their API key, not a session cookie: no CSRF token to send.
+    csrf.exempt(open311_bp)
+    app.register_blueprint(open311_bp)
+    from portal.courses.views import bp as courses_bp
+
+    app.register_blueprint(courses_bp)
+    from portal.accounts.views import bp as accounts_bp
+    from portal.reports.manage_views import bp as manage_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(manage_bp)

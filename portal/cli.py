@@ -1,6 +1,7 @@
 """The ``flask --app portal portal …`` command group."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -17,11 +18,13 @@ portal_cli = AppGroup("portal", help="Brussels prevention portal commands.")
 @click.option("--demo", is_flag=True, help="Also load demo data (never in production).")
 def seed(demo: bool) -> None:
     """Load the reference data (municipalities, police zones, categories); safe to repeat."""
+    from portal.courses.services import sync_course_types
     from portal.reports.services import sync_categories
     from portal.territory.services import sync_reference
 
     zones_and_places = sync_reference()
     categories = sync_categories()
+    sync_course_types()
     db.session.commit()
     click.echo(f"Reference data: {zones_and_places} municipality/zone rows changed, "
                f"{categories} categories added.")
@@ -82,6 +85,131 @@ def outbox_send(loop: bool, interval: float) -> None:
     except KeyboardInterrupt:
         # Messages claimed but not sent are taken again once their claim runs out (5 min).
         click.echo("Outbox worker stopped.")
+
+
+@portal_cli.command("clean-uploads")
+def clean_uploads() -> None:
+    """Delete photos older than a day that no report claims (forms never sent); run daily."""
+    from sqlalchemy import select
+
+    from portal.reports.models import ReportPhoto
+    from portal.reports.uploads import clean_orphans
+
+    claimed = set(db.session.scalars(select(ReportPhoto.filename)))
+    click.echo(f"Removed {clean_orphans(claimed)} unclaimed photo(s).")
+
+
+user_cli = AppGroup("user", help="Staff accounts.")
+portal_cli.add_command(user_cli)
+
+
+@user_cli.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["staff", "coordinator", "organiser", "admin"]))
+@click.option("--municipality", "municipalities", multiple=True, metavar="NIS",
+              help="NIS code of a municipality (repeat for several); required for staff.")
+@click.option("--name", default="", help="The person's name (defaults to the e-mail).")
+@click.option("--language", default="fr", type=click.Choice(["fr", "nl", "en"]))
+def user_add(email: str, role: str, municipalities: tuple[str, ...], name: str, language: str) -> None:
+    """Create a staff account; the password is read from standard input (never an argument)."""
+    from portal.accounts.services import AccountError, create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(email, name or email, role, password, municipalities=municipalities,
+                           language=language)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@user_cli.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable an account: it can no longer log in, and open sessions end."""
+    from portal.accounts.services import AccountError, set_active
+
+    try:
+        set_active(email, False)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Disabled {email}.")
+
+
+apikey_cli = AppGroup("apikey", help="Keys of the Open311 API's partners.")
+portal_cli.add_command(apikey_cli)
+
+
+@apikey_cli.command("add")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              type=click.Choice(["submit", "read"]),
+              help="submit: file reports; read: full details of its municipalities (repeatable).")
+@click.option("--municipality", "municipalities", multiple=True, metavar="NIS",
+              help="NIS code of a municipality the key may read (repeat for several).")
+def apikey_add(name: str, scopes: tuple[str, ...], municipalities: tuple[str, ...]) -> None:
+    """Make a key for a partner; the key is printed once, on the last line, and never stored."""
+    from portal.api.services import KeyProblem, create_key
+
+    try:
+        key, raw = create_key(name, scopes, municipalities)
+    except KeyProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    db.session.commit()
+    click.echo(f"Created API key {key.name!r} ({key.prefix}…): scopes {', '.join(key.scopes)}; "
+               f"municipalities {', '.join(key.municipalities) or 'none'}.")
+    click.echo("Give the partner this key now: it is not stored and cannot be shown again.")
+    click.echo(raw)
+
+
+@apikey_cli.command("revoke")
+@click.argument("name")
+def apikey_revoke(name: str) -> None:
+    """Refuse a key from now on (the row stays, for the record)."""
+    from portal.api.services import KeyProblem, revoke_key
+
+    try:
+        key, changed = revoke_key(name)
+    except KeyProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    db.session.commit()
+    click.echo(f"Revoked API key {key.name!r}." if changed
+               else f"API key {key.name!r} was already revoked.")
+
+
+@apikey_cli.command("list")
+def apikey_list() -> None:
+    """The keys: name, prefix, scopes, municipalities, created, last used, state."""
+    from portal.api.services import list_keys
+
+    def day(value: object) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"  # type: ignore[attr-defined]
+
+    keys = list_keys()
+    if not keys:
+        click.echo("No API keys.")
+    for key in keys:
+        state = f"revoked {day(key.revoked_at)}" if key.revoked_at else "active"
+        click.echo(f"{key.name}\t{key.prefix}…\t{','.join(key.scopes)}\t"
+                   f"{','.join(key.municipalities) or '-'}\tcreated {day(key.created_at)}\t"
+                   f"last used {day(key.last_used_at)}\t{state}")
+
+
+courses_cli = AppGroup("courses", help="First-aid courses.")
+portal_cli.add_command(courses_cli)
+
+
+@courses_cli.command("tick")
+def courses_tick() -> None:
+    """Expire offers and make new ones, send reminders, erase old data; run it every minute."""
+    from portal.courses.services import tick
+
+    report = tick()
+    click.echo(f"Courses: {report.expired} offers expired, {report.offered} places offered, "
+               f"{report.reminded} reminders, {report.finished} sessions finished, "
+               f"{report.erased} sessions erased, {report.busy} busy (left for the next run).")
 
 
 def init_app(app: Flask) -> None:

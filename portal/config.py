@@ -99,6 +99,7 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None,
     config.setdefault("UPLOAD_DIR", str(instance_path / "uploads"))
     config.setdefault("MAIL_FILE_DIR", str(instance_path / "mail"))
     config.setdefault("GEO_CACHE_DIR", str(instance_path))
+    config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("WTF_CSRF_TIME_LIMIT", 4 * 3600)  # a long report form on a slow phone

@@ -16,4 +16,14 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+#: Per client address. Generous enough for a family or an office behind one address; tight
+#: enough to stop guessing references, passwords or flooding a municipality with reports.
+LIMITS = {
+    "report": "20 per hour",
+    "tracking": "20 per 10 minutes",
+    "login": "10 per minute;50 per hour",
+    "password_reset": "5 per hour",
+    "course_sign_up": "20 per hour",
+}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -45,9 +45,13 @@ def current_language() -> str:
     return _language.get()
 
 
-def set_language(lang: str) -> None:
-    """Make ``lang`` the language of the rest of this request."""
-    _language.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+def set_language(lang: str) -> Token[str]:
+    """Make ``lang`` the language of the rest of this request (``reset_language`` ends it)."""
+    return _language.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def reset_language(token: Token[str]) -> None:
+    _language.reset(token)
 
 
 @contextlib.contextmanager

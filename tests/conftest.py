@@ -47,6 +47,8 @@ def base_settings(tmp_path: Path, geo_cache: Path, **extra: Any) -> dict[str, An
         "SECRET_KEY": "test-only-" + uuid.uuid4().hex,
         "GEO_CACHE_DIR": str(geo_cache),
         "RATELIMIT_ENABLED": False,
+        # scrypt at a lower cost: the same code path, a fraction of the time per test account.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         **extra,
     }
 
@@ -81,11 +83,13 @@ class Database:
 
 
 def seed_reference() -> None:
+    from portal.courses.services import sync_course_types
     from portal.reports.services import sync_categories
     from portal.territory.services import sync_reference
 
     sync_reference()
     sync_categories()
+    sync_course_types()
 
 
 def _migrate_and_seed(url: str, tmp_path: Path, geo_cache: Path) -> None:
@@ -96,7 +100,7 @@ def _migrate_and_seed(url: str, tmp_path: Path, geo_cache: Path) -> None:
 
     app = create_app(base_settings(tmp_path, geo_cache, DATABASE_URL=url))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         seed_reference()
         db.session.commit()
         db.session.remove()

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import DateInput, TimeInput
 
 from portal.i18n import _l
 
@@ -40,7 +41,6 @@ class _ParsedField(StringField):
     """A text input whose value is parsed into a Python value, with a localized error."""
 
     parse_error: Any = None
-    input_type = "text"
 
     def parse(self, text: str) -> Any:
         raise NotImplementedError
@@ -69,7 +69,7 @@ class _ParsedField(StringField):
 class DayField(_ParsedField):
     """``<input type=date>``: phones show a date picker, and the value is ISO ``YYYY-MM-DD``."""
 
-    input_type = "date"
+    widget = DateInput()
     parse_error = _l("Give a date such as 2026-03-31.")
 
     def parse(self, text: str) -> date:
@@ -80,7 +80,7 @@ class DayField(_ParsedField):
 
 
 class TimeOfDayField(_ParsedField):
-    input_type = "time"
+    widget = TimeInput()
     parse_error = _l("Give a time such as 17:30.")
 
     def parse(self, text: str) -> time:
@@ -151,3 +151,36 @@ class TrackForm(FlaskForm):
 
 class DoneForm(FlaskForm):
     """A button form: the reporter says the problem is solved or no longer needs action."""
+
+
+# Staff actions ------------------------------------------------------------------------------
+
+class ActionForm(FlaskForm):
+    """Every staff action carries the version of the report the person saw."""
+
+    version = HiddenField()
+
+    def seen_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class StatusForm(ActionForm):
+    status = RadioField(_l("New status"), choices=[], validate_choice=False)
+    duplicate_of = StringField(_l("Reference of the other report (for a duplicate)"))
+
+
+class AssignForm(ActionForm):
+    assignee = RadioField(_l("Assign to"), choices=[], validate_choice=False)
+
+
+class TextActionForm(ActionForm):
+    text = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text first."))])
+
+
+class TransferForm(ActionForm):
+    municipality = RadioField(_l("Competent municipality"), choices=[], validate_choice=False)
+    reason = TextAreaField(_l("Reason for the transfer"),
+                           validators=[InputRequired(message=_l("Give the reason for the transfer."))])

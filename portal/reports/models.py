@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import _l
+
+if TYPE_CHECKING:
+    from portal.accounts.models import StaffUser
 
 
 class Category(db.Model):  # type: ignore[name-defined]
@@ -104,10 +107,17 @@ class Report(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     acknowledged_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: When the municipality should have acknowledged it (the category's working days).
+    acknowledge_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: When it should be closed.
+    close_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: The staff member who handles it.
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     #: Incremented on every change: two staff members never silently overwrite each other.
     version: Mapped[int] = mapped_column(default=1)
 
     category: Mapped[Category] = relationship(lazy="joined")
+    assigned_to: Mapped[StaffUser | None] = relationship()
     photos: Mapped[list[ReportPhoto]] = relationship(
         back_populates="report", order_by="ReportPhoto.id", cascade="all, delete-orphan")
     events: Mapped[list[ReportEvent]] = relationship(
@@ -147,6 +157,11 @@ class EventKind:
     REPORTER_INFO = "reporter_info"
     REPORTER_RESOLVED = "reporter_resolved"
     REPORTER_NO_LONGER_NEEDED = "reporter_no_longer_needed"
+    STATUS = "status"
+    ASSIGNED = "assigned"
+    NOTE = "note"
+    ANSWER = "answer"
+    TRANSFER = "transfer"
 
 
 class ReportEvent(db.Model):  # type: ignore[name-defined]
@@ -158,14 +173,16 @@ class ReportEvent(db.Model):  # type: ignore[name-defined]
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(30))
-    #: "reporter", "system", or a staff member (see ``actor_id``).
+    #: "reporter", "system", or "staff" (then ``actor_id`` says who).
     actor: Mapped[str] = mapped_column(String(20), default="system")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     #: Shown on the reporter's tracking page.
     public: Mapped[bool] = mapped_column(default=False)
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     report: Mapped[Report] = relationship(back_populates="events")
+    actor_user: Mapped[StaffUser | None] = relationship()
 
 
 class MunicipalContact(db.Model):  # type: ignore[name-defined]

@@ -26,6 +26,7 @@ from portal.reports.models import (
     ReportEvent,
     ReportPhoto,
 )
+from portal.reports.deadlines import add_working_days
 from portal.reports.photos import MAX_PHOTOS
 from portal.reports.reference import CATEGORIES
 
@@ -241,6 +242,9 @@ def submit_report(draft: Draft) -> Submitted:
             email=draft.email or None, phone=(draft.phone or "").strip() or None,
             language=draft.language, source=draft.source,
         )
+        report.created_at = utcnow()
+        report.acknowledge_due_at = add_working_days(report.created_at, category.acknowledge_days)
+        report.close_due_at = add_working_days(report.created_at, category.close_days)
         report.photos = [ReportPhoto(filename=name.filename, width=name.width, height=name.height)
                          for name in _photo_rows(draft.photo_names)]
         report.events = [ReportEvent(kind=EventKind.CREATED, actor="reporter", public=True)]

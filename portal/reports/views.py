@@ -9,15 +9,25 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal import geo
-from portal.extensions import db
+from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language
 from portal.notify.services import external_url
 from portal.reports import services, uploads
 from portal.reports.forms import AddInformationForm, DoneForm, ReportForm, TrackForm
-from portal.reports.models import EventKind, Report
+from portal.reports.models import STATUS_TITLES, EventKind, Report
 
 bp = Blueprint("report", __name__, url_prefix="/<any(fr,nl,en):lang>/report")
 tracking = Blueprint("tracking", __name__, url_prefix="/<any(fr,nl,en):lang>/track")
+
+
+
+@bp.record_once
+def _template_globals(state: Any) -> None:
+    state.app.jinja_env.globals["status_titles"] = STATUS_TITLES
+
+
+# CSRF is checked by the form itself, so that a stale token re-renders the form with
+# what was typed and a message, instead of a bare 400 page.
 
 #: How many confirmations and tracked reports one browser session remembers.
 SESSION_MEMORY = 5
@@ -48,6 +58,8 @@ def categories() -> str:
 
 
 @bp.route("/new/<code>", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(LIMITS["report"], methods=["POST"])
 def new(code: str) -> Response | str | tuple[str, int]:
     """What, when, where, photos, contact and consent, on one page for a weak connection."""
     category = services.get_active_category(code)
@@ -147,6 +159,8 @@ def _tracked_report(reference: str) -> Report:
 
 
 @tracking.route("/", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(LIMITS["tracking"], methods=["POST"])
 def find() -> Response | str | tuple[str, int]:
     """Find a report with its reference and e-mail address."""
     form = TrackForm()
@@ -161,6 +175,7 @@ def find() -> Response | str | tuple[str, int]:
 
 
 @tracking.get("/<token>")
+@limiter.limit(LIMITS["tracking"])
 def open_link(token: str) -> Response:
     """The private link of the confirmation and the e-mails."""
     report = services.find_by_secret(token)
@@ -171,6 +186,7 @@ def open_link(token: str) -> Response:
 
 
 @tracking.route("/report/<reference>", methods=["GET", "POST"])
+@csrf.exempt
 def show(reference: str) -> Response | str | tuple[str, int]:
     """Status, public timeline, and a form to add information."""
     report = _tracked_report(reference)

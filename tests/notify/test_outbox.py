@@ -19,7 +19,7 @@ from portal.i18n import current_language
 from portal.notify.models import Attachment, OutboxMessage
 from portal.notify.sender import SendReport, retry_delay, send_due
 from portal.notify.services import queue_email
-from tests.notify.conftest import SMTPServer
+from tests.smtp import SMTPServer
 
 SENDER = "Portail / Portaal <noreply@prevention.example.be>"
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n"

@@ -60,6 +60,9 @@ def test_each_category_in_each_language(app: Flask, client: FlaskClient, lang: s
 
 
 def test_form_asks_the_category_questions(client: FlaskClient) -> None:
+    form = open_form(client, "fr", "vandalism")[0]
+    assert re.search(r'<input[^>]*id="occurred_on"[^>]*type="date"', form)  # a date picker on phones
+    assert re.search(r'<input[^>]*id="occurred_at_time"[^>]*type="time"', form)
     assert 'name="line"' in open_form(client, "fr", "transport-pickpocketing")[0]
     assert 'name="school"' in open_form(client, "fr", "school-racket")[0]
     vehicle = open_form(client, "fr", "vehicle-theft")[0]
@@ -305,3 +308,13 @@ def test_count(app: Flask, client: FlaskClient) -> None:
     post_report(client)
     with app.app_context():
         assert db.session.scalar(select(func.count(Report.id))) == 1
+
+
+def test_a_stale_form_comes_back_filled_in_with_a_message(app: Flask, client: FlaskClient) -> None:
+    html, hidden = open_form(client, "fr", "vandalism")
+    response = client.post("/fr/report/new/vandalism",
+                           data={**hidden, "csrf_token": "expired", **report_data(description="Mon vélo")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Le formulaire avait expiré" in page and "Mon vélo" in page
+    assert reports(app) == []

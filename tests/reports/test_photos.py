@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from portal.reports.photos import MAX_BYTES, PhotoError, PhotoStore, reencode
-from tests.reports.helpers import jpeg_with_gps
+from tests.reports.helpers import jpeg_with_gps, post_report
 
 
 def png(size: tuple[int, int], mode: str = "RGBA") -> bytes:
@@ -98,3 +98,24 @@ def test_store_uses_random_names_and_refuses_paths(tmp_path) -> None:
     for bad in ("../secret_key", "/etc/passwd", "x.jpg", first.replace(".jpg", ".png")):
         with pytest.raises(FileNotFoundError):
             store.path(bad)
+
+
+def test_clean_uploads_removes_only_old_unclaimed_files(app) -> None:
+    import os
+    import time
+
+    from portal.reports.uploads import store
+
+    with app.app_context():
+        photos = store()
+        clean = reencode(io.BytesIO(jpeg_with_gps()))
+        claimed, orphan, fresh = photos.save(clean), photos.save(clean), photos.save(clean)
+        old = time.time() - 2 * 24 * 3600
+        for name in (claimed, orphan):
+            os.utime(photos.path(name), (old, old))
+    response = post_report(app.test_client(), kept_photos=claimed)
+    assert response.status_code == 303
+    result = app.test_cli_runner().invoke(args=["portal", "clean-uploads"])
+    assert "Removed 1 unclaimed photo(s)." in result.output
+    with app.app_context():
+        assert photos.exists(claimed) and photos.exists(fresh) and not photos.exists(orphan)

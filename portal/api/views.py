@@ -1,0 +1,278 @@
+"""The Open311 GeoReport v2 endpoints under ``/open311/v2/``, each as ``.json`` and ``.xml``.
+
+Thin, as the residents' views are: reading and writing Open311 is ``serializers``' job, the work
+is ``services``' and the portal's own ``submit_report``. Every answer, errors included, is an
+Open311 document in the format the URL's suffix asks for (none: JSON); never an HTML page.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request
+from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from portal import errors as error_pages
+from portal import i18n
+from portal.config import DEFAULT_LANGUAGE, LANGUAGES
+from portal.extensions import db, limiter
+from portal.i18n import _
+from portal.reports import uploads
+from portal.reports.photos import MAX_PHOTOS, PhotoError
+from portal.reports.services import InvalidReport, NeedsMunicipality, OutsideRegion, submit_report
+
+from . import openapi, serializers, services
+from .models import ApiKey, Scope
+from .serializers import ApiError, render
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("open311", __name__, url_prefix="/open311")
+V2 = "/v2"
+#: Each partner key (else each address) may file this many requests; settable per deployment.
+DEFAULT_RATE_LIMIT = "60 per minute"
+_SUFFIXES = (("", "json"), (".json", "json"), (".xml", "xml"))
+
+
+def _resource(rule: str, methods: list[str]) -> Any:
+    """Register a view at ``rule``, ``rule.json`` and ``rule.xml``, passing the format.
+
+    One endpoint per suffix: Werkzeug redirects a URL to its endpoint's other rule when both
+    give the same defaults, and a partner's POST must not meet a redirect.
+    """
+    def register(view: Any) -> Any:
+        for suffix, fmt in _SUFFIXES:
+            bp.add_url_rule(V2 + rule + suffix, endpoint=view.__name__ + suffix.replace(".", "_"),
+                            view_func=view, methods=methods, defaults={"fmt": fmt})
+        return view
+    return register
+
+
+def _split(name: str) -> tuple[str, str]:
+    """``"BX-7KQ2-M9XD.xml"`` → (``"BX-7KQ2-M9XD"``, ``"xml"``); no known suffix: JSON."""
+    stem, dot, suffix = name.rpartition(".")
+    if dot and suffix in ("json", "xml"):
+        return stem, suffix
+    return name, "json"
+
+
+def _language() -> str:
+    return i18n.current_language()
+
+
+@bp.before_request
+def _prepare() -> None:
+    """The language of the answer, and this server's jurisdiction, before anything else."""
+    asked = serializers.locale(request.args)
+    i18n.set_language(asked or request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE)
+    serializers.check_jurisdiction(request.args)
+    if request.method == "POST":
+        # Read only now: a body that is too large is refused in the language already chosen.
+        if asked is None and serializers.locale(request.form):
+            i18n.set_language(serializers.locale(request.form) or DEFAULT_LANGUAGE)
+        serializers.check_jurisdiction(request.form)
+
+
+def _key() -> ApiKey | None:
+    """The active key the request names; none named: None; named but unknown or revoked: 403."""
+    if "open311_key" not in g:
+        form = request.form if request.method == "POST" else None
+        raw = serializers.api_key(request.args, form)
+        key = services.authenticate(raw)
+        g.open311_key = (raw, key)
+    raw, key = g.open311_key
+    if raw and key is None:
+        raise ApiError(403, [serializers.key_invalid()])
+    return key
+
+
+def _rate_limit() -> str:
+    return str(current_app.config.get("OPEN311_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+
+
+def _rate_key() -> str:
+    """Each key has its own budget (by its hash); requests without a valid key share their address's."""
+    try:
+        key = _key()
+    except ApiError:
+        key = None
+    return f"open311-key:{key.key_hash}" if key is not None else get_remote_address()
+
+
+# Endpoints ------------------------------------------------------------------------------------
+
+@_resource("/discovery", ["GET"])
+def discovery(fmt: str) -> Response:
+    """Where the API is, what it speaks, whom to ask for a key."""
+    base = current_app.config["BASE_URL"].rstrip("/") + bp.url_prefix + V2  # type: ignore[operator]
+    return render("discovery", serializers.discovery(base, current_app.config["CONTACT_EMAIL"]), fmt)
+
+
+@_resource("/services", ["GET"])
+def service_list(fmt: str) -> Response:
+    """The categories a report can have, in the language asked for."""
+    return render("services", serializers.service_list(services.services(), _language()), fmt)
+
+
+@bp.get(V2 + "/services/<name>")
+def service_definition(name: str) -> Response:
+    """A category's questions, as Open311 attributes."""
+    code, fmt = _split(name)
+    category = services.service(code)
+    if category is None:
+        raise ApiError(404, [serializers.unknown_service(code)])
+    return render("service_definition", serializers.service_definition(category), fmt)
+
+
+@_resource("/requests", ["GET", "POST"])
+@limiter.shared_limit(_rate_limit, "open311-submit", key_func=_rate_key, methods=["POST"])
+def requests_collection(fmt: str) -> Response:
+    """GET: requests in the public (or the key's) view. POST: file a report."""
+    if request.method == "POST":
+        return _create(fmt)
+    key = _key()
+    query = serializers.request_filter(request.args)
+    items = serializers.request_list(services.find_reports(query),
+                                     services.readable_municipalities(key), _language())
+    db.session.commit()  # the key's last use
+    return render("service_requests", items, fmt)
+
+
+def _create(fmt: str) -> Response:
+    """The web form's path for a partner's report: same checks, routing, storage and e-mails."""
+    key = _key()
+    if key is None:
+        raise ApiError(403, [serializers.key_missing()])
+    if not key.allows(Scope.SUBMIT):
+        raise ApiError(403, [serializers.key_cannot_submit()])
+    found, problems = serializers.submission(request.form, request.files, request.headers)
+    if services.service(found.code) is None:
+        raise ApiError(404, [serializers.unknown_service(found.code)])
+    if len(found.media) > MAX_PHOTOS:
+        problems["photos"] = _("Add at most %(max)s photos.", max=MAX_PHOTOS)
+    if problems:
+        raise ApiError(400, serializers.field_problems(problems))
+    try:
+        names = services.store_media(found.media)
+    except PhotoError as error:
+        raise ApiError(400, serializers.media_problem(uploads.photo_error_message(error))) from None
+    lang = _language()
+    try:
+        submitted = submit_report(services.draft(found, key, lang, names))
+    except InvalidReport as invalid:
+        services.discard(names)
+        raise ApiError(400, serializers.field_problems(invalid.errors)) from None
+    except (NeedsMunicipality, OutsideRegion) as unsettled:
+        services.discard(names)
+        raise ApiError(400, [serializers.routing_problem(unsettled.routing, lang)]) from None
+    if not submitted.created:  # the same Idempotency-Key again: the first report stands
+        services.discard(names)
+    db.session.commit()
+    report = submitted.report
+    return render("service_requests", serializers.created(report, services.notice(report, lang)),
+                  fmt)
+
+
+@bp.get(V2 + "/requests/<name>")
+def request_one(name: str) -> Response:
+    """One request, as a list of one (the spec's shape)."""
+    reference, fmt = _split(name)
+    key = _key()
+    report = services.find_report(serializers.reference(reference))
+    if report is None:
+        raise ApiError(404, [serializers.unknown_request(reference)])
+    items = serializers.request_list([report], services.readable_municipalities(key), _language())
+    db.session.commit()
+    return render("service_requests", items, fmt)
+
+
+@bp.get(V2 + "/tokens/<name>")
+def token(name: str) -> Response:
+    """Every POST answers with the id at once, so no token is ever pending: always 404."""
+    raise ApiError(404, [serializers.unknown_token()])
+
+
+@bp.get(V2 + "/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3 description of this API (the service codes are today's)."""
+    return render("openapi", openapi.document(), "json")
+
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/", defaults={"rest": ""}, methods=_METHODS)
+@bp.route("/<path:rest>", methods=_METHODS)
+def unknown(rest: str) -> Response:
+    """Any other address under /open311/: an Open311 404, or 405 where another method exists."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST"):
+        try:
+            endpoint, _values = adapter.match(method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        raise ApiError(405, [_("The method %(method)s is not allowed here. Allowed: %(allowed)s.",
+                               method=request.method, allowed=", ".join(allowed))],
+                       {"Allow": ", ".join([*allowed, "HEAD", "OPTIONS"])})
+    raise ApiError(404, [serializers.unknown_address(current_app.config["BASE_URL"].rstrip("/")
+                                                     + bp.url_prefix + V2)])  # type: ignore[operator]
+
+
+# Errors: Open311 error lists, in the format of the URL, whatever happened -----------------------
+
+def _error_format() -> str:
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def _error(status: int, descriptions: list[str], headers: dict[str, str] | None = None) -> Response:
+    return render("errors", serializers.errors(status, descriptions), _error_format(), status,
+                  headers)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Response:
+    return _error(error.status, error.descriptions, error.headers)
+
+
+#: Statuses an HTTP error keeps; any other 4xx becomes the spec's catch-all 400.
+_KEPT = {403, 404, 405, 413, 429}
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    code = error.code or 500
+    status = code if code in _KEPT else 400 if code < 500 else 500
+    if status == 405:
+        allowed = ", ".join(getattr(error, "valid_methods", None) or [])
+        description = _("The method %(method)s is not allowed here. Allowed: %(allowed)s.",
+                        method=request.method, allowed=allowed)
+        return _error(405, [description], {"Allow": allowed} if allowed else None)
+    if status == 404:
+        return _error(404, [serializers.unknown_address(
+            current_app.config["BASE_URL"].rstrip("/") + bp.url_prefix + V2)])  # type: ignore[operator]
+    message = error_pages.MESSAGES[status]
+    # The explanation where it is for an API client too, the title where it speaks of pages.
+    description = str(message[1] if status in (413, 429) else message[0])
+    if status == 500:
+        log.error("HTTP %s on %s %s", code, request.method, request.path)
+    return _error(status, [description])
+
+
+@bp.errorhandler(OperationalError)
+def _database_down(error: Exception) -> Response:
+    # The app's handler would answer an HTML page: the API answers its own 503.
+    log.error("database unavailable: %s", error)
+    return _error(503, [str(error_pages.MESSAGES[503][1])])
+
+
+@bp.errorhandler(DBAPIError)
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _error(500, [str(error_pages.MESSAGES[500][1])])

@@ -1,0 +1,1 @@
+"""First-aid courses: sessions, sign-up with a capacity that never overbooks, a waiting list."""

@@ -1,0 +1,35 @@
+"""Response-time targets in working days (Belgian public holidays and weekends excluded)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from portal.config import TIMEZONE
+
+BRUSSELS = ZoneInfo(TIMEZONE)
+
+
+@lru_cache(maxsize=16)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("BE", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """The end of the ``days``-th working day after ``start`` (Brussels time), as UTC.
+
+    A report sent on Friday evening with a target of 2 working days is due on Tuesday night.
+    """
+    day = start.astimezone(BRUSSELS).date()
+    remaining = max(days, 0)
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return datetime.combine(day, time(23, 59, 59), BRUSSELS).astimezone(ZoneInfo("UTC"))

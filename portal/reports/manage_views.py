@@ -1,0 +1,219 @@
+"""The staff workspace for reports (``/<lang>/manage/``). Thin: rules live in ``triage``."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, send_file, send_from_directory, url_for)
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
+
+from portal import geo
+from portal.accounts.models import Role
+from portal.extensions import db
+from portal.i18n import _, current_language, format_datetime, localized
+from portal.reports import services, triage, uploads
+from portal.reports.forms import ActionForm, AssignForm, StatusForm, TextActionForm, TransferForm
+from portal.reports.models import STATUS_TITLES, Report, Status
+
+bp = Blueprint("manage", __name__, url_prefix="/<any(fr,nl,en):lang>/manage")
+
+
+@bp.before_request
+@login_required
+def _staff_only() -> None:
+    """Every page of the workspace needs a logged-in staff member."""
+
+
+@bp.get("/")
+def index() -> Any:
+    """Each role's starting page."""
+    if current_user.handles_reports:
+        return redirect(url_for(".reports"))
+    if current_user.role == Role.ORGANISER and "manage_courses.index" in current_app.view_functions:
+        return redirect(url_for("manage_courses.index"))
+    return render_template("manage/index.html")
+
+
+@bp.get("/reports")
+def reports() -> str:
+    """The work list: filters, counts per status, keyset pages."""
+    filters = triage.parse_filters(request.args)
+    page = triage.work_list(current_user, filters, request.args.get("after", ""))
+    return render_template("manage/reports.html", page=page, filters=filters,
+                           statuses=STATUS_TITLES, categories=services.active_categories(),
+                           municipalities=triage.municipalities_of(current_user),
+                           is_overdue=triage.is_overdue)
+
+
+@bp.get("/reports/map")
+def report_map() -> str:
+    """The filtered reports that have a position, on a map and as a list."""
+    filters = triage.parse_filters(request.args)
+    points = [{"reference": r.reference, "lat": r.latitude, "lon": r.longitude,
+               "category": localized(r.category, "name"), "status": status_title(r.status),
+               "url": url_for(".report", reference=r.reference)}
+              for r in triage.export_rows(current_user, filters, limit=2000) if r.latitude is not None]
+    return render_template("manage/map.html", points=points, filters=filters)
+
+
+@bp.get("/statistics")
+def statistics() -> str:
+    """Aggregated figures with server-side SVG charts."""
+    from portal.reports.statistics import figures
+
+    return render_template("manage/statistics.html", figures=figures(current_user))
+
+
+@bp.get("/reports/export.csv")
+def export() -> Response:
+    """The filtered list as CSV (UTF-8 with BOM); contact data only for those who may see it."""
+    filters = triage.parse_filters(request.args)
+    rows = triage.export_rows(current_user, filters)
+    with_contact = current_user.role == Role.STAFF
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    header = [_("Reference"), _("Status"), _("Category"), _("Municipality"), _("Sent on"),
+              _("Date of the facts"), _("Street and number"), _("Postal code"), _("Overdue"),
+              _("Assigned to"), _("Language")]
+    if with_contact:
+        header += [_("E-mail address"), _("Phone number")]
+    writer.writerow(header)
+    for report in rows:
+        line = [report.reference, str(STATUS_TITLES[report.status]), localized(report.category, "name"),
+                geo.municipality(report.municipality_nis).name(current_language()),
+                format_datetime(report.created_at, "short"), report.occurred_on.isoformat(),
+                _csv_safe(report.street), report.postal_code,
+                _("Yes") if triage.is_overdue(report) else _("No"),
+                report.assigned_to.name if report.assigned_to else "", report.language]
+        if with_contact:
+            line += [_csv_safe(report.email or ""), _csv_safe(report.phone or "")]
+        writer.writerow(line)
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
+    """The action forms of the report page; only the one being submitted keeps posted data."""
+    status_form = StatusForm(prefix="status")
+    status_form.status.choices = [SelectChoice(code, str(title)) for code, title in STATUS_TITLES.items()
+                                  if code != report.status]
+    assign_form = AssignForm(prefix="assign")
+    assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
+        SelectChoice(str(user.id), user.name) for user in triage.colleagues(current_user, report)]
+    transfer_form = TransferForm(prefix="transfer")
+    transfer_form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
+                                          for m in geo.municipalities() if m.nis != report.municipality_nis]
+    forms = {"status": status_form, "assign": assign_form, "transfer": transfer_form,
+             "note": TextActionForm(prefix="note"), "answer": TextActionForm(prefix="answer"),
+             "acknowledge": ActionForm(prefix="ack")}
+    for name, form in forms.items():
+        if name != acting:
+            form.version.data = str(report.version)
+    return forms
+
+
+@bp.get("/reports/<reference>")
+def report(reference: str) -> str:
+    """Every detail of one report, its photos, its place, and its timeline."""
+    found = triage.report_for(current_user, reference)
+    return _render_report(found, _forms(found))
+
+
+def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> Any:
+    return render_template(
+        "manage/report.html", report=found, forms=forms,
+        municipality=geo.municipality(found.municipality_nis),
+        details=services.details_for_display(found), overdue=triage.is_overdue(found),
+        municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
+        with_contact=current_user.role == Role.STAFF), status
+
+
+@bp.post("/reports/<reference>/<action>")
+def act(reference: str, action: str) -> Any:
+    """Apply one action; a change made meanwhile by a colleague is shown, never overwritten."""
+    found = triage.report_for(current_user, reference)
+    forms = _forms(found, acting=action)
+    if action not in forms:
+        abort(404)
+    form = forms[action]
+    if not form.validate():
+        flash(_("The action could not be done: check the form below."), "error")
+        return _render_report(found, forms, 422)
+    version = form.seen_version()
+    try:
+        if action == "acknowledge":
+            triage.acknowledge(current_user, found, version)
+        elif action == "status":
+            triage.change_status(current_user, found, version, form.status.data or "",
+                                 form.duplicate_of.data or "")
+        elif action == "assign":
+            triage.assign(current_user, found, version,
+                          int(form.assignee.data) if (form.assignee.data or "").isdigit() else None)
+        elif action == "note":
+            triage.add_note(current_user, found, version, form.text.data)
+        elif action == "answer":
+            triage.answer(current_user, found, version, form.text.data)
+        elif action == "transfer":
+            triage.transfer(current_user, found, version, form.municipality.data or "", form.reason.data)
+        db.session.commit()
+    except (triage.Conflict, StaleDataError):
+        db.session.rollback()
+        flash(_("A colleague changed this report while you were reading it. Here is its new state: check it, then do your action again."), "error")
+        return redirect(url_for(".report", reference=reference), code=303)
+    except triage.ActionError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for(".report", reference=reference), code=303)
+    flash(_("Done."), "success")
+    if action == "transfer" and not triage.can_see(current_user, found):
+        return redirect(url_for(".reports"), code=303)
+    return redirect(url_for(".report", reference=reference), code=303)
+
+
+@bp.get("/reports/<reference>/photos/<int:photo_id>")
+def photo(reference: str, photo_id: int) -> Response:
+    """A photo, only for staff allowed to see the report; never cached, never sniffed."""
+    found = triage.report_for(current_user, reference)
+    match = next((p for p in found.photos if p.id == photo_id), None)
+    if match is None:
+        abort(404)
+    try:
+        path = uploads.store().path(match.filename)
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", download_name=f"{reference}-{photo_id}.jpg",
+                         as_attachment=False, max_age=0)
+    response.headers["Content-Disposition"] = f'inline; filename="{reference}-{photo_id}.jpg"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/leaflet/<path:filename>")
+def leaflet(filename: str) -> Response:
+    """Leaflet, served from the xstatic-leaflet package: no request to a CDN."""
+    from xstatic.pkg import leaflet as xstatic_leaflet
+
+    return send_from_directory(xstatic_leaflet.BASE_DIR, filename, max_age=7 * 24 * 3600)
+
+
+@bp.app_template_global()
+def status_title(status: str) -> str:
+    return str(STATUS_TITLES.get(status, status))
+
+
+__all__ = ["bp", "Status"]

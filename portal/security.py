@@ -1,0 +1,56 @@
+"""Security headers on every answer, and the end of idle staff sessions."""
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, request, session
+
+#: Resident pages ask nothing of any other host; scripts and styles are files of the portal
+#: (no inline code, so no 'unsafe-inline'). The staff map may load OpenStreetMap tiles.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+OSM_TILES = " https://tile.openstreetmap.org"
+#: Staff are logged out after this many seconds without a request.
+STAFF_IDLE_SECONDS = 30 * 60
+STAFF_SEEN_KEY = "staff_seen"
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    on_staff_map = request.path.split("/")[2:3] == ["manage"]
+    headers.setdefault("Content-Security-Policy", CSP.format(tiles=OSM_TILES if on_staff_map else ""))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # Same-origin: a tracking or reset link is never sent to another site (and Flask-WTF's
+    # HTTPS referrer check still works on our own forms).
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy",
+                       "geolocation=(self), camera=(), microphone=(), payment=(), usb=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _expire_idle_staff() -> None:
+    """A staff session unused for 30 minutes ends; residents' sessions are not affected."""
+    from flask_login import current_user, logout_user
+
+    if not session.get("_user_id"):
+        return
+    now = int(time.time())
+    seen = session.get(STAFF_SEEN_KEY, now)
+    if now - seen > STAFF_IDLE_SECONDS:
+        logout_user()
+        session.pop(STAFF_SEEN_KEY, None)
+        return
+    if current_user.is_authenticated and now - seen > 30:  # avoid rewriting the cookie every request
+        session[STAFF_SEEN_KEY] = now
+    elif STAFF_SEEN_KEY not in session:
+        session[STAFF_SEEN_KEY] = now
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_headers)
+    app.before_request(_expire_idle_staff)
