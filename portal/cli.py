@@ -99,6 +99,21 @@ def clean_uploads() -> None:
     click.echo(f"Removed {clean_orphans(claimed)} unclaimed photo(s).")
 
 
+@portal_cli.group("retention")
+def retention_cli() -> None:
+    """Erasure of personal data that is no longer needed."""
+
+
+@retention_cli.command("run")
+def retention_run() -> None:
+    """Erase reporters' data of reports closed more than PORTAL_REPORT_RETENTION_MONTHS ago."""
+    from portal.reports.privacy import run_retention
+
+    erased = run_retention(current_app.config["REPORT_RETENTION_MONTHS"])
+    db.session.commit()
+    click.echo(f"Erased the personal data of {erased} report(s).")
+
+
 user_cli = AppGroup("user", help="Staff accounts.")
 portal_cli.add_command(user_cli)
 

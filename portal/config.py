@@ -38,11 +38,15 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAIL_SENDER": ("Brussels prevention portal <noreply@portal.localhost>", str),
     "MAIL_TIMEOUT": (10.0, float),
     "RATELIMIT_STORAGE_URI": ("memory://", str),
+    #: Each Open311 key's budget for filing requests.
+    "OPEN311_RATE_LIMIT": ("60 per minute", str),
     "MAX_UPLOAD_MB": (32, int),
     "TRUST_PROXY": (False, _bool),
     "CONTACT_EMAIL": ("prevention@portal.localhost", str),
     "REPORT_RETENTION_MONTHS": (12, int),
     "COURSE_RETENTION_DAYS": (30, int),
+    #: A public form sent back faster than this (seconds) is refused as a robot's.
+    "FORM_MIN_SECONDS": (3, int),
 }
 
 

@@ -47,6 +47,7 @@ def base_settings(tmp_path: Path, geo_cache: Path, **extra: Any) -> dict[str, An
         "SECRET_KEY": "test-only-" + uuid.uuid4().hex,
         "GEO_CACHE_DIR": str(geo_cache),
         "RATELIMIT_ENABLED": False,
+        "FORM_MIN_SECONDS": 0,  # tests fill forms faster than people; tests/test_abuse.py checks it
         # scrypt at a lower cost: the same code path, a fraction of the time per test account.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         **extra,

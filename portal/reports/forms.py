@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import DateInput, TimeInput
 
+from portal.abuse import HumanCheck
 from portal.i18n import _l
 
 DETAIL_LABELS = {
@@ -90,7 +91,7 @@ class TimeOfDayField(_ParsedField):
         return value.strftime("%H:%M")
 
 
-class ReportForm(FlaskForm):
+class ReportForm(HumanCheck, FlaskForm):
     """What, when, where, the category's questions, photos, contact and consent."""
 
     submission_key = HiddenField()
@@ -131,7 +132,7 @@ class ReportForm(FlaskForm):
         return [self[name] for name in questions]
 
 
-class AddInformationForm(FlaskForm):
+class AddInformationForm(HumanCheck, FlaskForm):
     """The reporter adds to a report from the tracking page."""
 
     text = TextAreaField(_l("Additional information"),
@@ -140,7 +141,7 @@ class AddInformationForm(FlaskForm):
                                description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(HumanCheck, FlaskForm):
     """Find a report with its reference and the e-mail address given with it."""
 
     reference = StringField(_l("Reference"), description=_l("For example BX-7KQ2-M9XD."),
@@ -178,6 +179,15 @@ class AssignForm(ActionForm):
 
 class TextActionForm(ActionForm):
     text = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text first."))])
+
+
+class SpamForm(ActionForm):
+    """A button: mark as spam, or not spam after all."""
+
+
+class EraseForm(ActionForm):
+    reason = TextAreaField(_l("Why erase now?"), description=_l("For example: the reporter asked for it on 3 March."),
+                           validators=[InputRequired(message=_l("Give the reason for the erasure."))])
 
 
 class TransferForm(ActionForm):

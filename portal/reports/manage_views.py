@@ -15,8 +15,9 @@ from portal import geo
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, localized
-from portal.reports import services, triage, uploads
-from portal.reports.forms import ActionForm, AssignForm, StatusForm, TextActionForm, TransferForm
+from portal.reports import privacy, services, triage, uploads
+from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SpamForm, StatusForm,
+                                  TextActionForm, TransferForm)
 from portal.reports.models import STATUS_TITLES, Report, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/<any(fr,nl,en):lang>/manage")
@@ -74,6 +75,8 @@ def export() -> Response:
     filters = triage.parse_filters(request.args)
     rows = triage.export_rows(current_user, filters)
     with_contact = current_user.role == Role.STAFF
+    privacy.log_access(current_user, "export", detail=f"{len(rows)} reports; filters: {filters.query_args()}")
+    db.session.commit()
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -117,7 +120,8 @@ def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
                                           for m in geo.municipalities() if m.nis != report.municipality_nis]
     forms = {"status": status_form, "assign": assign_form, "transfer": transfer_form,
              "note": TextActionForm(prefix="note"), "answer": TextActionForm(prefix="answer"),
-             "acknowledge": ActionForm(prefix="ack")}
+             "acknowledge": ActionForm(prefix="ack"), "spam": SpamForm(prefix="spam"),
+             "erase": EraseForm(prefix="erase")}
     for name, form in forms.items():
         if name != acting:
             form.version.data = str(report.version)
@@ -128,6 +132,8 @@ def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
 def report(reference: str) -> str:
     """Every detail of one report, its photos, its place, and its timeline."""
     found = triage.report_for(current_user, reference)
+    privacy.log_access(current_user, "report", found)
+    db.session.commit()
     return _render_report(found, _forms(found))
 
 
@@ -167,6 +173,10 @@ def act(reference: str, action: str) -> Any:
             triage.answer(current_user, found, version, form.text.data)
         elif action == "transfer":
             triage.transfer(current_user, found, version, form.municipality.data or "", form.reason.data)
+        elif action == "spam":
+            triage.mark_spam(current_user, found, version, not found.spam)
+        elif action == "erase":
+            triage.erase(current_user, found, version, form.reason.data)
         db.session.commit()
     except (triage.Conflict, StaleDataError):
         db.session.rollback()
@@ -189,6 +199,8 @@ def photo(reference: str, photo_id: int) -> Response:
     match = next((p for p in found.photos if p.id == photo_id), None)
     if match is None:
         abort(404)
+    privacy.log_access(current_user, "photo", found, detail=str(photo_id))
+    db.session.commit()
     try:
         path = uploads.store().path(match.filename)
     except FileNotFoundError:
@@ -201,6 +213,14 @@ def photo(reference: str, photo_id: int) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.get("/access-log")
+def access_log() -> str:
+    """Administrators read who was shown which reporter's personal data."""
+    if current_user.role != Role.ADMIN:
+        abort(403)
+    return render_template("manage/access_log.html", entries=privacy.recent_accesses())
 
 
 @bp.get("/leaflet/<path:filename>")

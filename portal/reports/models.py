@@ -115,6 +115,10 @@ class Report(db.Model):  # type: ignore[name-defined]
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     #: Incremented on every change: two staff members never silently overwrite each other.
     version: Mapped[int] = mapped_column(default=1)
+    #: Marked as spam by staff: hidden from lists and statistics, kept for audit.
+    spam: Mapped[bool] = mapped_column(default=False)
+    #: When the reporter's personal data was erased (retention, or the reporter's request).
+    erased_at: Mapped[datetime | None]
 
     category: Mapped[Category] = relationship(lazy="joined")
     assigned_to: Mapped[StaffUser | None] = relationship()
@@ -162,6 +166,9 @@ class EventKind:
     NOTE = "note"
     ANSWER = "answer"
     TRANSFER = "transfer"
+    SPAM = "spam"
+    ERASURE_REQUESTED = "erasure_requested"
+    ERASED = "erased"
 
 
 class ReportEvent(db.Model):  # type: ignore[name-defined]
@@ -198,3 +205,21 @@ class MunicipalContact(db.Model):  # type: ignore[name-defined]
     email: Mapped[str] = mapped_column(String(320))
     #: The language of the messages sent to this address.
     language: Mapped[str] = mapped_column(String(2), default="fr")
+
+
+class AccessLog(db.Model):  # type: ignore[name-defined]
+    """Every time a staff member was shown a reporter's personal data: who, what, when."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    #: The report seen; empty for an export of several reports.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
+    #: "report" (the page with contact data), "photo", "export".
+    what: Mapped[str] = mapped_column(String(20))
+    #: For an export: how many reports and with which filters.
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+    user: Mapped[StaffUser] = relationship()

@@ -45,7 +45,7 @@ def figures(user: StaffUser, weeks: int = WEEKS) -> Figures:
     today = utcnow().astimezone(BRUSSELS).date()
     monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     since = datetime.combine(monday, time(), BRUSSELS)
-    scope = (visible(user), Report.created_at >= since)
+    scope = (visible(user), Report.created_at >= since, Report.spam.is_(False))
 
     names = {c.code: localized(c, "name") for c in db.session.scalars(select(Category))}
     per_category = [Bar(names.get(code, code), count) for code, count in db.session.execute(

@@ -100,6 +100,8 @@ class Filters:
     mine: bool = False
     reference: str = ""
     oldest_first: bool = False
+    #: Show only the reports marked as spam (otherwise they are hidden).
+    spam: bool = False
 
     def query_args(self) -> dict[str, str]:
         """These filters as query-string arguments (links, export, next page)."""
@@ -107,7 +109,8 @@ class Filters:
                 "from": self.date_from.isoformat() if self.date_from else "",
                 "to": self.date_to.isoformat() if self.date_to else "",
                 "overdue": "1" if self.overdue else "", "mine": "1" if self.mine else "",
-                "q": self.reference, "sort": "oldest" if self.oldest_first else ""}
+                "q": self.reference, "sort": "oldest" if self.oldest_first else "",
+                "spam": "1" if self.spam else ""}
         return {key: value for key, value in args.items() if value}
 
 
@@ -127,7 +130,7 @@ def parse_filters(args: Any) -> Filters:
         date_from=day("from"), date_to=day("to"),
         overdue=args.get("overdue") == "1", mine=args.get("mine") == "1",
         reference=(args.get("q", "") or "")[:30].strip(),
-        oldest_first=args.get("sort") == "oldest")
+        oldest_first=args.get("sort") == "oldest", spam=args.get("spam") == "1")
 
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
@@ -143,7 +146,7 @@ def is_overdue(report: Report, now: datetime | None = None) -> bool:
 
 
 def _filtered(user: StaffUser, filters: Filters, *, with_status: bool = True) -> Select[Any]:
-    query = select(Report).where(visible(user))
+    query = select(Report).where(visible(user), Report.spam.is_(filters.spam))
     if with_status and filters.status:
         query = query.where(Report.status.in_(Status.OPEN) if filters.status == "open"
                             else Report.status == filters.status)
@@ -321,6 +324,24 @@ def answer(user: StaffUser, report: Report, version: int | None, text: str) -> N
                     municipality=geo.municipality(report.municipality_nis),
                     tracking_url=external_url("tracking.find", lang=report.language))
     db.session.flush()
+
+
+def mark_spam(user: StaffUser, report: Report, version: int | None, spam: bool) -> None:
+    """Hide a report from lists and statistics (or bring it back); it is kept for audit."""
+    _begin(user, report, version)
+    report.spam = spam
+    _event(report, user, EventKind.SPAM, spam=spam)
+    db.session.flush()
+
+
+def erase(user: StaffUser, report: Report, version: int | None, reason: str) -> None:
+    """Erase the reporter's personal data now (for example on the reporter's request)."""
+    from portal.reports.privacy import erase_personal_data
+
+    _begin(user, report, version)
+    if report.erased_at is not None:
+        raise ActionError(_("The personal data of this report has already been erased."))
+    erase_personal_data(report, actor=user, reason=_text(reason))
 
 
 def transfer(user: StaffUser, report: Report, version: int | None, to_nis: str, reason: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -91,6 +91,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
                 if submitted.tracking_secret:
                     _remember("reports_done", submitted.report.reference, submitted.tracking_secret)
                 return redirect(url_for(".done", reference=submitted.report.reference), code=303)
+    form.stamp()
     if routing is not None:
         form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
                                      for m in routing.candidates]
@@ -170,6 +171,7 @@ def find() -> Response | str | tuple[str, int]:
             _authorise(report)
             return redirect(url_for(".show", reference=report.reference), code=303)
         form.reference.errors = [_("No report matches this reference and e-mail address. Check both and try again.")]
+    form.stamp()
     status = 422 if request.method == "POST" else 200
     return render_template("reports/track_find.html", form=form), status
 
@@ -205,12 +207,38 @@ def show(reference: str) -> Response | str | tuple[str, int]:
                 return redirect(url_for(".show", reference=reference, added=1), code=303)
         for name in names:  # nothing half-kept: the reporter sends the photos again
             uploads.store().delete(name)
+    form.stamp()
     status = 422 if request.method == "POST" else 200
     return render_template("reports/track_show.html", report=report, form=form,
                            done_form=DoneForm(),
                            details=services.details_for_display(report),
                            municipality=geo.municipality(report.municipality_nis),
                            added=request.args.get("added") == "1"), status
+
+
+@tracking.get("/report/<reference>/export.json")
+def export(reference: str) -> Response:
+    """Everything the portal holds about the report, for its reporter."""
+    from portal.reports.privacy import export_for_reporter
+
+    report = _tracked_report(reference)
+    response = jsonify(export_for_reporter(report))
+    response.headers["Content-Disposition"] = f'attachment; filename="{reference}.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@tracking.post("/report/<reference>/erasure")
+def request_erasure(reference: str) -> Response:
+    """The reporter asks for the erasure of their personal data."""
+    from portal.reports.privacy import request_erasure as record_request
+
+    report = _tracked_report(reference)
+    if DoneForm().validate() and report.erased_at is None:
+        record_request(report)
+        db.session.commit()
+        flash(_("Your request has been sent to the municipality. It will answer within one month."), "success")
+    return redirect(url_for(".show", reference=reference), code=303)
 
 
 @tracking.post("/report/<reference>/done")

@@ -70,9 +70,11 @@ def file_report(page: Any, lang: str, code: str, postal_code: str | None = None,
         page.goto(f"/{lang}/report/new/{code}")
     fill_report(page, lang, code, postal_code)
     submit(page)
-    reference = page.text_content(".reference") or ""
-    assert REFERENCE.fullmatch(reference.strip()), page.content()[:3000]
-    return reference.strip()
+    shown = page.locator(".reference")
+    assert shown.count() == 1, f"no confirmation at {page.url}:\n{page.inner_text('main')[:3000]}"
+    reference = (shown.text_content() or "").strip()
+    assert REFERENCE.fullmatch(reference), reference
+    return reference
 
 
 # The resident pages, each reached the way a resident reaches it -------------------------------

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5a1b2c3d4e5'
-down_revision = 'e4192afd8621'
+down_revision = '816a0a325981'
 branch_labels = None
 depends_on = None
 

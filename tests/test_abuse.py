@@ -1,0 +1,47 @@
+"""Robots: the honeypot and the minimum time to fill refuse them, people get through."""
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.reports.models import Report
+from tests.reports.helpers import open_form, report_data
+
+
+def hidden_value(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+
+
+def test_honeypot_refuses_and_keeps_what_was_typed(app: Flask, client) -> None:
+    html, fields = open_form(client, "fr", "vandalism")
+    response = client.post("/fr/report/new/vandalism", data={
+        **fields, "shown_at": hidden_value(html, "shown_at"), "website": "http://spam.example",
+        **report_data(description="Un vrai texte")})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Le formulaire n&#39;a pas pu être envoyé" in page and "Un vrai texte" in page
+    with app.app_context():
+        assert db.session.scalars(select(Report)).all() == []
+
+
+def test_too_fast_is_refused_then_accepted(app: Flask, client, monkeypatch) -> None:
+    import portal.abuse as abuse
+
+    app.config["FORM_MIN_SECONDS"] = 3
+    html, fields = open_form(client, "nl", "vandalism")
+    data = {**fields, "shown_at": hidden_value(html, "shown_at"), **report_data()}
+    fast = client.post("/nl/report/new/vandalism", data=data)
+    assert fast.status_code == 422 and "Dat ging heel snel" in fast.get_data(as_text=True)
+    real_time = abuse.time.time
+    monkeypatch.setattr(abuse.time, "time", lambda: real_time() + 60)
+    assert client.post("/nl/report/new/vandalism", data=data).status_code == 303
+
+
+def test_forged_time_stamp_is_refused(app: Flask, client) -> None:
+    app.config["FORM_MIN_SECONDS"] = 3
+    html, fields = open_form(client, "en", "vandalism")
+    response = client.post("/en/report/new/vandalism", data={**fields, "shown_at": "0", **report_data()})
+    assert response.status_code == 422
