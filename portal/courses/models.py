@@ -75,8 +75,10 @@ class CourseSession(db.Model):  # type: ignore[name-defined]
     municipality_nis: Mapped[str] = mapped_column(ForeignKey("municipality.nis"), index=True)
     #: Places: confirmed and offered registrations never exceed it.
     capacity: Mapped[int]
-    #: The organiser's account, once staff accounts exist (no foreign key yet).
-    organiser_id: Mapped[int | None]
+    #: The organiser who runs it and alone (with administrators) manages it; NULL: administrators
+    #: only (the account was deleted, or an administrator has not handed it to anyone yet).
+    organiser_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(12), default=SessionStatus.OPEN)
     #: Practical notes per language: what to bring, how to get in.
     notes_fr: Mapped[str] = mapped_column(Text, default="")

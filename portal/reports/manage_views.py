@@ -141,6 +141,7 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
     return render_template(
         "manage/report.html", report=found, forms=forms,
         municipality=geo.municipality(found.municipality_nis),
+        police_zone=geo.police_zone(geo.municipality(found.municipality_nis).police_zone),
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
         municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
         with_contact=current_user.role == Role.STAFF), status

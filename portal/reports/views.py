@@ -139,8 +139,9 @@ def done(reference: str) -> str:
     report = services.find_by_reference(reference) if secret else None
     if report is None:
         abort(404)
-    return render_template("reports/done.html", report=report,
-                           municipality=geo.municipality(report.municipality_nis),
+    place = geo.municipality(report.municipality_nis)
+    return render_template("reports/done.html", report=report, municipality=place,
+                           police_zone=geo.police_zone(place.police_zone),
                            tracking_url=external_url("tracking.open_link", token=secret))
 
 

@@ -85,7 +85,8 @@ def test_police_zones_as_in_design() -> None:
     assert police_zone("5339").name("fr") == "Bruxelles-Capitale/Ixelles"
     assert police_zone("5339").name("nl") == "Brussel-Hoofdstad/Elsene"
     assert police_zone("5343").name("en") == "Montgomery"
-    assert police_zone("5340").name("en") == "Bruxelles-Ouest / Brussel-West"
+    assert police_zone("5340").name("en") == "Brussels-West"
+    assert police_zone("5341").name("en") == "Brussels-South (Midi)"
     with pytest.raises(KeyError):
         police_zone("5300")
 
