@@ -1,4 +1,4 @@
-"""The baseline for ``benchmarks/http.py``: a bare Flask app that answers ``Hello``.
+"""The baseline for ``benchmarks/page_speed.py``: a bare Flask app that answers ``Hello``.
 
 It runs under the same gunicorn settings as the portal, so the ratio of a portal page's
 requests/s to this app's is what the portal's own work costs on top of Flask and gunicorn.

@@ -21,8 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Run from a checkout without installing the package. The script's own folder goes: a sibling
-# module (benchmarks/http.py) would otherwise shadow the standard library's `http`.
+# Run from a checkout without installing the package.
 sys.path[0] = str(ROOT)
 
 import belgica  # noqa: E402

@@ -17,8 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# Run as a script, this folder comes first on the path, and its http.py would hide the
-# standard library's http package: the repository root takes its place.
+# Run from a checkout: the repository root comes first on the path.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() not in (HERE, ROOT)]
 
 import argparse  # noqa: E402

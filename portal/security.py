@@ -1,4 +1,4 @@
-"""Security headers on every answer, and the end of idle staff sessions."""
+"""Security headers on every answer, the end of idle staff sessions, and no NUL characters."""
 from __future__ import annotations
 
 import time
@@ -51,6 +51,22 @@ def _expire_idle_staff() -> None:
         session[STAFF_SEEN_KEY] = now
 
 
+def _refuse_nul() -> None:
+    """A NUL character is never typed by a person, and PostgreSQL text cannot hold it: refuse
+    it at the door (404 in the address, 400 elsewhere) so both databases behave the same."""
+    from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
+
+    if "\x00" in request.path:
+        raise NotFound()
+    try:
+        sources = [request.args, request.form]
+    except RequestEntityTooLarge:
+        return  # the view refuses it, in the language it has chosen
+    if any("\x00" in key or "\x00" in value for source in sources for key, value in source.items(multi=True)):
+        raise BadRequest()
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
+    app.before_request(_refuse_nul)
     app.before_request(_expire_idle_staff)

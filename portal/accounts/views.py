@@ -34,8 +34,13 @@ def load_user(user_id: str) -> StaffUser | None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path of this site: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    r"""Only a path of this site: never an open redirect to another host.
+
+    Browsers drop tabs and line breaks from a URL ("/\t/evil.example" is "//evil.example"), so
+    a target with any control character is refused too.
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable()):
         return target
     return None
 

@@ -1,14 +1,30 @@
-"""The residents' forms: the list's filters and the five-field sign-up. Rules live in services."""
+"""The residents' forms (the list's filters, the five-field sign-up) and the organisers' forms.
+
+Types and required fields here; the portal's rules live in services.
+"""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import AnyOf, InputRequired, Optional
+from wtforms.widgets import NumberInput
 
-from portal.courses.models import PURPOSE_TITLES
+from portal.courses.models import LANGUAGE_TITLES, PURPOSE_TITLES
 from portal.i18n import _l
-from portal.reports.forms import DayField
+from portal.reports.forms import DayField, TimeOfDayField, _ParsedField
 
 
 class FilterForm(FlaskForm):
@@ -47,3 +63,72 @@ class SignUpForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button: links in e-mails only show a page, the button does the thing."""
+
+
+# Organisers -------------------------------------------------------------------------------------
+
+#: How many date rows a session form can carry (the form shows three, or one more than the
+#: session has: without JavaScript, more dates are added by saving and editing again).
+MAX_DATES = 12
+
+
+class NumberField(_ParsedField):
+    """A whole number, typed on a phone's number pad; what was typed comes back with the error."""
+
+    widget = NumberInput(min=1, step=1)
+    parse_error = _l("Give a whole number, for example 12.")
+
+    def parse(self, text: str) -> int:
+        return int(text)
+
+
+class DateRowForm(Form):
+    """One date of a session: the day, and its start and end in Brussels time.
+
+    A plain WTForms form: it sits inside ``SessionForm``, whose CSRF token covers it.
+    """
+
+    day = DayField(_l("Day"), validators=[Optional()])
+    start = TimeOfDayField(_l("Start"), validators=[Optional()])
+    end = TimeOfDayField(_l("End"), validators=[Optional()])
+
+    def is_empty(self) -> bool:
+        """Nothing typed in the row: rows after the first may stay empty."""
+        return not any(getattr(self[name], "raw_text", None) for name in ("day", "start", "end"))
+
+
+class SessionForm(FlaskForm):
+    """A session as the organiser describes it; the portal's rules are checked by the services."""
+
+    course_type = SelectField(_l("Course"), choices=[], validate_choice=False)
+    language = RadioField(_l("Language of the course"),
+                          choices=[SelectChoice(code, title) for code, title in LANGUAGE_TITLES.items()],
+                          validate_choice=False)
+    organiser = SelectField(_l("Organiser"), choices=[], validate_choice=False,
+                            description=_l("The organiser manages the session and its lists. Without one, only administrators do."))
+    venue_name = StringField(_l("Name of the place"),
+                             description=_l("For example: Maison de quartier, Salle des fêtes."))
+    address = StringField(_l("Address"), description=_l("Street, number, postal code and place, as people would write it."))
+    municipality = SelectField(_l("Municipality"), choices=[], validate_choice=False)
+    dates = FieldList(FormField(DateRowForm), min_entries=3, max_entries=MAX_DATES)
+    capacity = NumberField(_l("Number of places"),
+                           description=_l("Groups are small: about 12 to 20 people."))
+    notes_fr = TextAreaField(_l("Practical information in French"),
+                             description=_l("What to bring, how to get in. Shown to people who read the portal in that language."))
+    notes_nl = TextAreaField(_l("Practical information in Dutch"))
+    notes_en = TextAreaField(_l("Practical information in English"))
+
+
+class PromoteForm(FlaskForm):
+    """Move one person from the waiting list to the attendee list, ahead of the queue."""
+
+    reason = TextAreaField(_l("Why this person goes before the others"),
+                           description=_l("Required. It is kept with the registration and shown in the list."),
+                           validators=[InputRequired(message=_l("Say why this person goes before the others."))])
+    over_capacity = BooleanField(_l("Even if the session is full: take one person more than the number of places"))
+
+
+class CheckInForm(FlaskForm):
+    """Present or absent: the value of the button pressed."""
+
+    attended = StringField(validators=[AnyOf(["1", "0"])])

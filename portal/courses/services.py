@@ -1,4 +1,4 @@
-"""What can be done with courses. Views (and, later, the organisers' pages) call these and commit once.
+"""What can be done with courses. Views (residents' and organisers' pages) call these and commit once.
 
 Capacity is guarded by a lock on the session's row: every change to who holds a place starts
 with ``lock_session``. On PostgreSQL that is ``SELECT … FOR UPDATE`` under a short
@@ -23,12 +23,15 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
+from werkzeug.exceptions import Forbidden, NotFound
 
 from portal import geo
+from portal.accounts.models import Role, StaffUser
 from portal.config import LANGUAGES, TIMEZONE
 from portal.courses.models import (
     BookingLink,
@@ -576,7 +579,7 @@ def _send(registration: Registration, template: str, *, token: str | None = None
                 list_url=external_url("courses.index", lang=lang), **context)
 
 
-# Organisers (their pages come later) -----------------------------------------------------------
+# Organisers ------------------------------------------------------------------------------------
 
 @dataclass
 class SessionDraft:
@@ -792,6 +795,110 @@ def attestation(registration: Registration, lang: str) -> Attestation:
     return Attestation(registration.name, localized(session.course_type, "name", lang),
                        list(session.dates), f"{session.venue_name}, {session.address}",
                        geo.municipality(session.municipality_nis).name(lang))
+
+
+# The organisers' workspace: who manages what ---------------------------------------------------
+#
+# Authorization lives here, not in the views, as in ``reports.triage``: an organiser manages the
+# sessions whose ``organiser_id`` is theirs, an administrator every session, nobody else any.
+# Another organiser's session is NotFound, not Forbidden: its existence is not revealed.
+
+#: The most past sessions the organisers' list shows (the newest first).
+PAST_SESSIONS_SHOWN = 50
+
+
+def manages_courses(user: StaffUser) -> bool:
+    """Course organisers and administrators work on sessions; other staff do not."""
+    return user.role in (Role.ORGANISER, Role.ADMIN)
+
+
+def require_course_role(user: StaffUser) -> None:
+    """Refuse (403) anyone who is neither an organiser nor an administrator."""
+    if not manages_courses(user):
+        raise Forbidden()
+
+
+def _manageable(user: StaffUser) -> ColumnElement[bool]:
+    """The SQL condition of the sessions ``user`` may manage."""
+    require_course_role(user)
+    if user.role == Role.ADMIN:
+        return true()
+    return CourseSession.organiser_id == user.id
+
+
+@dataclass
+class OrganiserSessions:
+    """The organiser's list: what is coming or under way, then what is over."""
+
+    #: Not ended yet (including today's and cancelled ones), soonest first.
+    upcoming: list[CourseSession]
+    #: Ended, most recent first (at most ``PAST_SESSIONS_SHOWN``).
+    past: list[CourseSession]
+
+
+def sessions_for(user: StaffUser, now: datetime | None = None) -> OrganiserSessions:
+    """The sessions ``user`` manages: upcoming first (soonest first), then past ones."""
+    now = now or utcnow()
+    query = select(CourseSession).where(_manageable(user)).options(selectinload(CourseSession.dates))
+    upcoming = db.session.scalars(query.where(CourseSession.ends_at > now)
+                                  .order_by(CourseSession.starts_at, CourseSession.id))
+    past = db.session.scalars(query.where(CourseSession.ends_at <= now)
+                              .order_by(CourseSession.starts_at.desc(), CourseSession.id.desc())
+                              .limit(PAST_SESSIONS_SHOWN))
+    return OrganiserSessions(list(upcoming), list(past))
+
+
+def session_for(user: StaffUser, session_id: int) -> CourseSession:
+    """The session if ``user`` may manage it; otherwise 404, as if it did not exist."""
+    session = db.session.scalar(select(CourseSession).where(
+        CourseSession.id == session_id, _manageable(user)))
+    if session is None:
+        raise NotFound()
+    return session
+
+
+def registration_for(user: StaffUser, session_id: int, registration_id: int) -> Registration:
+    """A registration of a session ``user`` manages; otherwise 404."""
+    session = session_for(user, session_id)
+    registration = db.session.scalar(select(Registration).where(
+        Registration.id == registration_id, Registration.session_id == session.id))
+    if registration is None:
+        raise NotFound()
+    return registration
+
+
+def organisers() -> list[StaffUser]:
+    """Active organiser accounts, by name: an administrator hands a session to one of them."""
+    return list(db.session.scalars(select(StaffUser).where(
+        StaffUser.role == Role.ORGANISER, StaffUser.active.is_(True)).order_by(StaffUser.name)))
+
+
+def organiser_names(sessions: Iterable[CourseSession]) -> dict[int, str]:
+    """Organiser id -> name for a list (administrators see who runs what)."""
+    ids = {s.organiser_id for s in sessions if s.organiser_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+def owner_for(user: StaffUser, requested: int | None,
+              session: CourseSession | None = None) -> int | None:
+    """Who will own a session ``user`` creates or changes.
+
+    An organiser's session is theirs: whatever the form says, an organiser neither creates a
+    session for someone else nor gives one away. An administrator chooses an active organiser
+    or nobody (administrators only); keeping a session's current owner is always allowed.
+    Raises Invalid for any other account.
+    """
+    require_course_role(user)
+    if user.role == Role.ORGANISER:
+        return user.id if session is None else session.organiser_id
+    if requested is None or (session is not None and requested == session.organiser_id):
+        return requested
+    if requested not in {organiser.id for organiser in organisers()}:
+        raise Invalid({"organiser": _("Choose one of the organisers.")})
+    return requested
 
 
 # The minute job --------------------------------------------------------------------------------

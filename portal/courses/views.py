@@ -54,7 +54,8 @@ def index() -> str:
                            filtered=filtered)
 
 
-@bp.route("/<int:session_id>", methods=["GET", "POST"])
+# A larger number is no session (and no database integer): a 404, never an error.
+@bp.route("/<int(max=2147483647):session_id>", methods=["GET", "POST"])
 @csrf.exempt  # the sign-up form checks its own token and comes back filled in when it is stale
 @limiter.limit(LIMITS["course_sign_up"], methods=["POST"])
 def show(session_id: int) -> Response | str | tuple[str, int]:
@@ -105,10 +106,11 @@ def _sign_up(form: SignUpForm) -> services.SignUp:
     return services.SignUp(name=form.name.data or "", email=(form.email.data or "").strip(),
                            phone=form.phone.data or None, purpose=form.purpose.data or "",
                            language=current_language(),
-                           submission_key=form.submission_key.data or None)
+                           # The column holds 64 characters; the page's key has 24.
+                           submission_key=(form.submission_key.data or "")[:64] or None)
 
 
-@bp.get("/<int:session_id>/calendar.ics")
+@bp.get("/<int(max=2147483647):session_id>/calendar.ics")
 def calendar(session_id: int) -> Response:
     """The session's dates for a calendar app (no personal data in it)."""
     from portal.courses.ics import session_calendar

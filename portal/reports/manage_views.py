@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -167,7 +168,9 @@ def act(reference: str, action: str) -> Any:
                                  form.duplicate_of.data or "")
         elif action == "assign":
             triage.assign(current_user, found, version,
-                          int(form.assignee.data) if (form.assignee.data or "").isdigit() else None)
+                          # Not isdigit(): it takes "²", which int() refuses, and any length.
+                          int(form.assignee.data) if re.fullmatch(r"[0-9]{1,18}", form.assignee.data or "")
+                          else None)
         elif action == "note":
             triage.add_note(current_user, found, version, form.text.data)
         elif action == "answer":

@@ -12,6 +12,7 @@ from portal import geo
 from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language
 from portal.notify.services import external_url
+from portal.pagecache import same_for_everyone
 from portal.reports import services, uploads
 from portal.reports.forms import AddInformationForm, DoneForm, ReportForm, TrackForm
 from portal.reports.models import STATUS_TITLES, EventKind, Report
@@ -40,12 +41,14 @@ def _remember(key: str, name: str, value: Any) -> None:
 
 
 @bp.get("/")
+@same_for_everyone
 def safety() -> str:
     """First question: is someone in danger, or is it happening now?"""
     return render_template("reports/safety.html")
 
 
 @bp.get("/emergency")
+@same_for_everyone
 def emergency() -> str:
     """Only phone numbers: nothing to fill when someone is in danger."""
     return render_template("reports/emergency.html")
@@ -111,7 +114,9 @@ def _draft(form: ReportForm, code: str, photo_names: list[str]) -> services.Draf
         details={name: (form[name].data or "") for name in ("school", "line", "stop", "make",
                                                              "colour", "police_declaration")},
         email=(form.email.data or "").strip() or None, phone=(form.phone.data or "").strip() or None,
-        language=current_language(), submission_key=form.submission_key.data or None,
+        language=current_language(),
+        # The column holds 64 characters; the page's key has 24, a longer one was tampered with.
+        submission_key=(form.submission_key.data or "")[:64] or None,
         municipality_choice=form.municipality.data or None, photo_names=photo_names)
 
 

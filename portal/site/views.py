@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from portal.i18n import negotiate
+from portal.pagecache import same_for_everyone
 
 bp = Blueprint("site", __name__, url_prefix="/<any(fr,nl,en):lang>")
 root = Blueprint("root", __name__)
@@ -19,6 +20,7 @@ def choose_language() -> Response:
 
 
 @bp.get("/")
+@same_for_everyone
 def home() -> str:
     """Two large actions and the way to follow a report already made."""
     # The course action appears once the courses blueprint is registered.
@@ -26,6 +28,7 @@ def home() -> str:
 
 
 @bp.get("/privacy")
+@same_for_everyone
 def privacy() -> str:
     """What the portal keeps about people, who sees it, and for how long."""
     config = current_app.config
@@ -36,6 +39,7 @@ def privacy() -> str:
 
 
 @bp.get("/accessibility")
+@same_for_everyone
 def accessibility() -> str:
     """The accessibility statement required of a public-sector website."""
     return render_template("site/accessibility.html",

@@ -17,8 +17,10 @@ SMALL_TARGETS_JS = """([selector, minimum]) => {
   const visible = (el) => {
     const style = getComputedStyle(el);
     const box = el.getBoundingClientRect();
+    // Off screen or hidden from everyone (a honeypot for robots) is not a target for people.
     return box.width > 1 && box.height > 1 && style.visibility !== 'hidden'
-      && !el.closest('[hidden], .visually-hidden') && box.bottom > 0;
+      && !el.closest('[hidden], .visually-hidden, [aria-hidden="true"]')
+      && box.bottom > 0 && box.right > 0;
   };
   const blockOf = (el) => {
     let node = el.parentElement;

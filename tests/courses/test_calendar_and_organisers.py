@@ -88,7 +88,7 @@ def test_session_cancelled_by_the_organiser(app: Flask, client: FlaskClient) -> 
     assert sequences[1] >= sequences[0]
     assert kim.language == "en" and kim.attachments == []  # she was only waiting
     html = client.get(f"/nl/courses/booking/{holder}").get_data(as_text=True)
-    assert "The session has been cancelled" in html and f'/{holder}/cancel"' not in html
+    assert "De sessie werd geannuleerd" in html and f'/{holder}/cancel"' not in html
 
 
 @pytest.mark.parametrize(("change", "field"), [

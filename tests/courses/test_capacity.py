@@ -78,7 +78,9 @@ def _check_queue(app: Flask, session_id: int, capacity: int, count: int) -> None
     assert max(r.id for r in confirmed) < min(r.id for r in waiting)
     position_told = {}
     for message in outbox(app):
-        match = re.search(r"number (\d+) on the waiting list", message.body)
+        # "number N on the waiting list" in the registrant's language
+        match = re.search(r"(?:number|position|plaats) (\d+) (?:on the waiting list|sur la liste|op de wachtlijst)",
+                          message.body)
         if match:
             position_told[message.recipient] = int(match.group(1))
     assert {r.email: rank for rank, r in enumerate(waiting, start=1)} == position_told
@@ -135,7 +137,7 @@ def test_busy_answer_is_a_page_not_an_error(app: Flask) -> None:
         holder.close()
     html = response.get_data(as_text=True)
     assert response.status_code == 503
-    assert "Many people are signing up right now" in html
+    assert "Er schrijven zich op dit moment veel mensen in" in html
     assert 'value="Jan &lt;Peeters&gt;"' in html  # what was typed is kept
     assert registrations(app) == [] and outbox(app) == []
     # Once the lock is free the same form goes through.

@@ -37,7 +37,7 @@ def test_list_shows_upcoming_sessions_with_places_left(app: Flask, client: Flask
     html = client.get("/fr/courses/").get_data(as_text=True)
     assert "Premiers secours pour le permis de conduire" in html
     assert "Réanimation et défibrillateur (RCP-DEA)" in html
-    assert "11 place(s) left" in html
+    assert "11 place(s) libre(s)" in html
     assert f'href="/fr/courses/{ixelles}"' in html and f'href="/fr/courses/{past}"' not in html
     # Soonest first: the CPR session (in 3 days) before the driving-licence one (in 10).
     assert html.index("De Kriekelaar") < html.index("Maison de quartier")
@@ -102,7 +102,7 @@ def test_sign_up_confirmed(app: Flask, client: FlaskClient) -> None:
     page = client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Confirmed" in html and "You are signed up." in html and "Maison de quartier" in html
+    assert "Confirmée" in html and "Vous êtes inscrit." in html and "Maison de quartier" in html
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     [registration] = registrations(app, session_id)
@@ -194,7 +194,7 @@ def test_one_active_booking_per_email_per_type(app: Flask, client: FlaskClient) 
                             name="Someone Else")
     html = stranger.get_data(as_text=True)
     assert stranger.status_code == 200
-    assert "You already have a booking for this course" in html
+    assert "U bent al ingeschreven voor deze cursus" in html
     assert "Maison de quartier" not in html and "Amina" not in html  # nothing about the booking
     assert "booking/" not in html
     assert [r.session_id for r in registrations(app)] == [first]
@@ -278,7 +278,7 @@ def test_page_links_its_other_languages(app: Flask, client: FlaskClient) -> None
     session_id = make_session(app)
     html = client.get(f"/nl/courses/{session_id}").get_data(as_text=True)
     assert '<html lang="nl">' in html
-    assert f'<link rel="alternate" hreflang="fr" href="/fr/courses/{session_id}">' in html
+    assert f'<link rel="alternate" hreflang="fr" href="http://127.0.0.1:5000/fr/courses/{session_id}">' in html
     assert "<script" not in html
     assert csrf_token(html)
 

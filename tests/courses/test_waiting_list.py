@@ -50,7 +50,7 @@ def test_cancel_frees_the_place_and_offers_it_to_the_first_waiting(app: Flask, c
     deadline = rows[2].offer_expires_at
     assert deadline == rows[2].offered_at + timedelta(hours=48)  # the course is 10 days away
     waiting_mail, offer = outbox(app, "w0@example.be")
-    assert "number 1 on the waiting list" in waiting_mail.body
+    assert "U staat op plaats 1 op de wachtlijst" in waiting_mail.body
     assert offer.language == "nl" and "Eerste hulp voor het rijbewijs" in offer.subject
     assert "/nl/courses/booking/" in offer.body and "/accept" in offer.body and "/decline" in offer.body
     # The person who cancelled can sign up again later; their active booking is gone.
@@ -75,7 +75,7 @@ def test_accept_confirms_with_a_calendar(app: Flask, client: FlaskClient) -> Non
     again = client.post(f"/nl/courses/booking/{token}/accept",
                         data={"csrf_token": csrf_token(page.get_data(as_text=True))})
     assert "done=already" in again.headers["Location"]
-    assert "Yes, I take the place" not in client.get(
+    assert "Ja, ik neem de plaats" not in client.get(
         f"/nl/courses/booking/{token}/accept").get_data(as_text=True)
     assert len(outbox(app, "w0@example.be")) == 3  # waiting, offer, confirmation
 
@@ -110,7 +110,7 @@ def test_offer_expires_by_tick_and_passes_on(app: Flask, client: FlaskClient) ->
     # Too late for the first: the link says so, and the place stays with the second.
     token = token_in(outbox(app, "w0@example.be")[-1].body, "accept")
     page = client.get(f"/nl/courses/booking/{token}/accept").get_data(as_text=True)
-    assert "Yes, I take the place" not in page and "The offer has expired" in page
+    assert "Ja, ik neem de plaats" not in page and "De termijn om de plaats te aanvaarden is verstreken" in page
     csrf = csrf_token(client.get(f"/fr/courses/{session_id}").get_data(as_text=True))
     assert "done=expired" in confirm(client, token, "accept", "nl", csrf).headers["Location"]
     assert registrations(app, session_id)[3].status == "offered"

@@ -66,7 +66,7 @@ EXPECTED_GET = {  # role -> status per URL of GET_URLS
     "staff-own": [200, 200, 200, 200, 200, 200, 200, 302],
     "staff-other": [200, 200, 404, 404, 200, 200, 200, 302],
     "coordinator": [200, 200, 200, 200, 200, 200, 200, 302],
-    "organiser": [403, 403, 403, 403, 403, 403, 403, 200],
+    "organiser": [403, 403, 403, 403, 403, 403, 403, 302],
     "admin": [403, 403, 403, 403, 403, 403, 403, 200],
 }
 EXPECTED_POST = {"anonymous": 400, "staff-own": 303, "staff-other": 404, "coordinator": 303,

@@ -46,7 +46,8 @@ def test_page_language_and_alternates(web: FlaskClient, lang: str, page: str) ->
     assert TITLES[lang] in html
     for other in ("fr", "nl", "en"):
         target = page.format(lang=other)
-        assert f'<link rel="alternate" hreflang="{other}" href="{target}">' in html
+        # hreflang alternates are absolute (search engines want them so), on PORTAL_BASE_URL
+        assert f'<link rel="alternate" hreflang="{other}" href="http://127.0.0.1:5000{target}">' in html
         if other != lang:
             assert f'href="{target}" hreflang="{other}"' in html  # the visible switch
 

@@ -4,8 +4,8 @@ Revision ID: c6d7e8f9a0b1
 Revises: c5a1b2c3d4e5
 Create Date: 2026-12-02 10:00:00.000000
 
-Organisers own their sessions: the column existed without a foreign key while staff accounts
-lived on another branch (816a0a325981), hence ``depends_on``.
+Organisers own their sessions: the column existed without a foreign key until the organisers'
+workspace (issue 5) gave it a meaning.
 
 SQLite cannot add a foreign key to an existing table: batch mode copies ``course_session``
 into a new table, drops the old one and renames the new one. The portal's connections run
@@ -25,7 +25,7 @@ from alembic import op
 revision = 'c6d7e8f9a0b1'
 down_revision = 'c5a1b2c3d4e5'
 branch_labels = None
-depends_on = '816a0a325981'
+depends_on = None
 
 FK_NAME = 'fk_course_session_organiser_id_staff_user'
 INDEX_NAME = 'ix_course_session_organiser_id'

@@ -1,6 +1,6 @@
 """HTTP page speed: the portal's pages against a bare Flask app, both under gunicorn, with wrk.
 
-    .venv/bin/python benchmarks/http.py [--paths /fr/ /fr/report/] [--duration 10s]
+    .venv/bin/python benchmarks/page_speed.py [--paths /fr/ /fr/report/] [--duration 10s]
                                         [--connections 16] [--rounds 1] [--profile auto]
 
 It builds a throwaway instance (SQLite database migrated and seeded, router index, random
@@ -18,11 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-
-# This file is called http.py: when run as a script its folder comes first on sys.path and would
-# hide the standard library's ``http`` package (which urllib needs). Take the folder off first.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
@@ -51,6 +46,8 @@ TARGET_RATIO = 0.50
 DEFAULT_PATHS = ("/fr/", "/fr/report/")
 BARE_PATH = "/"
 STARTUP_TIMEOUT_S = 60.0
+#: Above this share of all cores busy with other work, a run's figures are not to be trusted.
+BUSY_CPU = 0.10
 SETUP_TIMEOUT_S = 600.0
 
 
@@ -90,6 +87,26 @@ class Processes:
 
 def _raise_keyboard_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def other_cpu(seconds_: float = 2.0) -> float:
+    """Share of all cores busy (not idle nor waiting on I/O) over ``seconds_``, from /proc/stat.
+
+    Called while this run's servers sit idle, it measures the other work on the machine.
+    """
+    def sample() -> tuple[int, int]:
+        try:
+            fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return 0, 0
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields[:8]), idle
+
+    total0, idle0 = sample()
+    time.sleep(seconds_)
+    total1, idle1 = sample()
+    total = total1 - total0
+    return (total - (idle1 - idle0)) / total if total > 0 else 0.0
 
 
 def free_port() -> int:
@@ -496,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         start_server(portal_server, procs, args.workers, "/")
         print(f"  servers: bare on {HOST}:{bare_server.port}, portal on {HOST}:{portal_server.port}",
               flush=True)
+        other_before = other_cpu()
 
         # Every URL must answer 200 before anything is measured.
         bare = Row("bare", BARE_PATH, status_of(bare_server.url(BARE_PATH)))
@@ -528,11 +546,17 @@ def main(argv: list[str] | None = None) -> int:
 
         # The servers are no longer needed; stop them before profiling in this process.
         procs.stop_all()
+        other_after = other_cpu()
         print()
         print(fmt_table([bare, *pages], bare))
         print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s. "
               f"Both servers measured the same way on the same {os.cpu_count()} cores, "
               "wrk included.")
+        quiet = max(other_before, other_after) <= BUSY_CPU
+        print(f"Other processes used {other_before:.0%} of the CPU just before the measurements "
+              f"and {other_after:.0%} just after: "
+              + ("quiet." if quiet else "BUSY, so these figures are unreliable; rerun on a "
+                 "quiet machine."))
 
         if args.profile != "never":
             slow = [r.path for r in measured

@@ -1,0 +1,127 @@
+"""Load without loss, at a small scale: the portal served by gunicorn with 4 sync workers.
+
+The same code as ``benchmarks/load.py`` (1,000 reports and 200 sign-ups there): 120 Open311
+submissions from 12 clients, and 40 residents signing up at once for a 6-place session, on
+SQLite and on PostgreSQL. The servers are real processes, so the workers really write to the
+database at the same time, which the test client cannot show. All in one xdist worker
+(``xdist_group("load")``): four gunicorn workers are already more than this machine's cores.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from benchmarks import load
+from tests.conftest import Database, base_settings, missing
+
+pytestmark = [pytest.mark.xdist_group("load")]
+
+API_REQUESTS, API_CLIENTS = 120, 12
+SIGN_UPS, CAPACITY = 40, 6
+WORKERS = 4
+#: No new request after this; the whole module must stay well under a minute.
+DEADLINE_S = 30.0
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
+
+
+@dataclass
+class Served:
+    app: Flask
+    port: int
+    key: str
+    session_id: int
+
+
+def _rate_limit_storage() -> str:
+    """Redis when the suite has one (the workers then share counts, as in production)."""
+    if not REDIS_URL:
+        return "memory://"
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        return "memory://"
+    return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def served(database: Database, tmp_path_factory: pytest.TempPathFactory,
+           geo_cache: Path) -> Iterator[Served]:
+    """A fresh copy of the test database behind ``gunicorn -w 4 'portal:create_app()'``.
+
+    One server per backend for the module: starting four workers is most of the time here.
+    """
+    from portal import create_app, geo
+    from portal.api.services import create_key
+    from portal.extensions import db
+
+    work = tmp_path_factory.mktemp(f"load-{database.backend}")
+    app = create_app(base_settings(work, geo_cache, DATABASE_URL=database.url_for_test(work)))
+    database.reset(app)
+    instance = Path(app.instance_path)
+    index = geo.index_path(geo_cache)
+    if not index.exists():
+        geo.build_index(geo_cache)
+    shutil.copyfile(index, geo.index_path(instance))
+    with app.app_context():
+        _key, raw = create_key("load-test", ["submit"], [])
+        db.session.commit()
+    session_id = load.create_course_session(app, CAPACITY)
+    env = load.portal_env(instance, app.config["DATABASE_URL"],
+                          **load.load_settings(_rate_limit_storage()))
+    env["PORTAL_SECRET_KEY"] = app.config["SECRET_KEY"]
+    server = load.Gunicorn(env, instance / "gunicorn.log", workers=WORKERS)
+    try:
+        with load.Processes() as procs:
+            try:
+                server.start(procs, timeout_s=45)
+            except RuntimeError as error:
+                missing("gunicorn", str(error)[-1500:])
+            yield Served(app, server.port, raw, session_id)
+    finally:
+        load.dispose(app)
+
+
+def test_every_accepted_report_has_its_row_and_its_own_reference(served: Served) -> None:
+    started = time.monotonic()
+    answers, seconds = load.api_load(served.port, served.key, API_REQUESTS, API_CLIENTS,
+                                     deadline_s=DEADLINE_S)
+    check = load.check_reports(served.app, answers, seconds)
+
+    assert time.monotonic() - started < DEADLINE_S + 10
+    assert check.sent == API_REQUESTS
+    assert check.no_answer == 0, check.errors
+    assert check.server_errors == 0, check.statuses
+    # Every submission is valid: each must be accepted, stored, and told its own reference.
+    assert dict(check.statuses) == {200: API_REQUESTS}, [a.body for a in answers if a.status != 200][:3]
+    assert check.missing == []
+    assert check.duplicates == []
+    assert check.rows == API_REQUESTS
+    assert check.unanswered_rows == 0
+
+
+def test_sign_ups_at_once_fill_exactly_the_places_then_queue_in_arrival_order(
+        served: Served) -> None:
+    answers, seconds = load.signup_load(served.port, served.session_id, SIGN_UPS,
+                                        barrier_timeout_s=DEADLINE_S)
+    check = load.check_signups(served.app, served.session_id, CAPACITY, answers, seconds)
+
+    assert [a.get_status for a in answers] == [200] * SIGN_UPS
+    assert dict(check.statuses) == {303: SIGN_UPS}  # every client answered, none with a 5xx
+    assert check.no_answer == 0
+    assert check.confirmed == CAPACITY
+    assert check.waiting == SIGN_UPS - CAPACITY
+    # Told in their e-mails, in their language: 1, 2, 3 ... in the order of their rows.
+    assert check.told_positions == list(range(1, SIGN_UPS - CAPACITY + 1))
+    assert sorted(a.booking_state for a in answers) == (
+        ["confirmed"] * CAPACITY + ["waiting"] * (SIGN_UPS - CAPACITY))
+    assert check.out_of_order == 0
+    assert check.problems == []
