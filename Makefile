@@ -36,7 +36,7 @@ update-messages: extract-messages
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
 
 seed: install translations
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 	$(FLASK) portal geo-index
 	$(FLASK) portal seed --demo
 

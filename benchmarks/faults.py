@@ -20,8 +20,10 @@ smtp      Reports with an e-mail queue messages; ``flask portal outbox send`` wi
           (1 minute) is due, ``outbox send`` delivers every message exactly once.
 worker    During Open311 load, ``kill -9`` of one gunicorn worker, twice (gunicorn starts new
           ones). Every 2xx answer must have its row; the requests that died with the worker
-          fail at the connection level, which is counted. On SQLite and on the private
-          PostgreSQL.
+          fail at the connection level, which is counted, as are the rows stored whose answer
+          was lost. Each request carries an ``Idempotency-Key``; those without an answer are
+          sent again with the same key, after which every request must have exactly one row.
+          On SQLite and on the private PostgreSQL.
 
 Traffic goes only to 127.0.0.1; every loop is bounded in count and time; every process it
 starts (gunicorn, the private PostgreSQL, the SMTP server) is stopped at the end, also on an
@@ -32,8 +34,8 @@ from __future__ import annotations
 import os
 import sys
 
-# As in load.py: this folder must not hide the standard library's ``http``; the repository
-# must be importable.
+# As in load.py: this folder off sys.path (no file of it may hide a standard-library module),
+# the repository on it.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 if os.path.dirname(_HERE) not in sys.path:
@@ -464,9 +466,18 @@ def worker_killed(args: argparse.Namespace, workdir: Path, procs: Processes, bac
         done = [0]
         lock = threading.Lock()
 
+        run = f"kill-{backend}"
+
+        def fields(index: int) -> dict[str, str]:
+            return load.report_fields(index, inst.key, codes, today, load.EMAIL_EVERY, run)
+
+        def idempotency(index: int) -> dict[str, str]:
+            # What a careful partner sends: the same key again when it retries a request.
+            return {"Idempotency-Key": f"{run}-{index}"}
+
         def work(index: int) -> load.Answer:
-            fields = load.report_fields(index, inst.key, codes, today, load.EMAIL_EVERY, backend)
-            answer = load.submit_report(server.port, fields, index)
+            answer = load.submit_report(server.port, fields(index), index,
+                                        headers=idempotency(index))
             with lock:
                 done[0] += 1
             return answer
@@ -492,10 +503,25 @@ def worker_killed(args: argparse.Namespace, workdir: Path, procs: Processes, bac
         while len(server.worker_pids()) != server.workers and time.monotonic() < deadline:
             time.sleep(0.2)
         workers_after = server.worker_pids()
-        procs.stop(server.proc)  # type: ignore[arg-type]
         answers = result[0] if result else []
         check = load.check_reports(inst.app, answers, seconds)
-    problems = check.problems(allow_no_answer=True)
+        # The partner retries what got no answer, with the same Idempotency-Key: it must get
+        # the report that was stored (if its first try was) and never a second one.
+        retried = [load.submit_report(server.port, fields(a.index), a.index,
+                                      headers=idempotency(a.index))
+                   for a in answers if not a.status]
+        procs.stop(server.proc)  # type: ignore[arg-type]
+        final = {a.index: a for a in answers} | {a.index: a for a in retried}
+        after_retry = load.check_reports(inst.app, list(final.values()), seconds)
+        per_request = rows_per_request(inst.app, run)
+    problems = check.problems(allow_no_answer=True) + after_retry.problems()
+    if after_retry.unanswered_rows:
+        problems.append(f"{after_retry.unanswered_rows} row(s) whose reference no client knows "
+                        "after the retries")
+    if sorted(per_request) != list(range(args.kill_requests)) or set(per_request.values()) != {1}:
+        extra = {i: n for i, n in per_request.items() if n != 1}
+        problems.append(f"after the retries: {len(per_request)} requests with rows, "
+                        f"not exactly one row each: {dict(list(extra.items())[:5])}")
     if len(answers) != args.kill_requests:
         problems.append(f"{len(answers)} of {args.kill_requests} requests made")
     if len(killed) != 2 or len(workers_after) != server.workers or set(killed) & set(workers_after):
@@ -504,8 +530,27 @@ def worker_killed(args: argparse.Namespace, workdir: Path, procs: Processes, bac
     row = [backend, check.sent, check.accepted, four, check.server_errors, check.no_answer,
            f"{check.accepted - len(check.missing)}/{check.accepted}",
            "yes" if not check.duplicates else "NO", check.unanswered_rows, len(killed),
-           len(workers_after)]
+           len(workers_after), f"{sum(1 for a in retried if 200 <= a.status < 300)}/{len(retried)}",
+           f"{sum(per_request.values())} for {len(per_request)}"]
     return row, [f"[{backend}] {p}" for p in problems]
+
+
+def rows_per_request(app: Any, run: str) -> Counter[int]:
+    """How many reports each request index made (the index is in the description)."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.reports.models import Report
+
+    pattern = re.compile(rf"Load test {re.escape(run)} report (\d+):")
+    with app.app_context():
+        descriptions = list(db.session.scalars(select(Report.description)))
+        db.session.remove()
+    found: Counter[int] = Counter()
+    for text in descriptions:
+        match = pattern.match(text)
+        found[int(match.group(1)) if match else -1] += 1
+    return found
 
 
 # --------------------------------------------------------------------------- main
@@ -567,11 +612,13 @@ def main(argv: list[str] | None = None) -> int:
                     problems += found
                 reports.append("\n".join([
                     f"c) kill -9 of a gunicorn worker at 25% and at 60% of {args.kill_requests} "
-                    f"Open311 POSTs from {args.clients} clients",
+                    f"Open311 POSTs (each with an Idempotency-Key) from {args.clients} clients; "
+                    f"then each request left without an answer is sent once more, same key",
                     table(["backend", "sent", "2xx", "4xx", "5xx", "connection failures",
                            "2xx with row", "refs unique", "rows without answer",
-                           "workers killed", "workers after"], rows,
-                          right={1, 2, 3, 4, 5, 8, 9, 10}),
+                           "workers killed", "workers after", "retried: 2xx",
+                           "rows for requests"], rows,
+                          right={1, 2, 3, 4, 5, 8, 9, 10, 11}),
                     *(f"FAIL {p}" for p in problems)]))
                 passed &= not problems
     finally:

@@ -36,9 +36,9 @@ from __future__ import annotations
 import os
 import sys
 
-# Run as a script, this folder comes first on sys.path and its http.py would hide the standard
-# library's ``http`` package (http.client, which requests needs too). Take the folder off and
-# put the repository on, so that ``portal`` and ``benchmarks.*`` import the same either way.
+# Run as a script, this folder comes first on sys.path, where a file could hide a module of the
+# standard library (an http.py once hid ``http``, which http.client and requests need). Take the
+# folder off and put the repository on: ``portal`` and ``benchmarks.*`` import the same either way.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 if os.path.dirname(_HERE) not in sys.path:
@@ -47,7 +47,6 @@ if os.path.dirname(_HERE) not in sys.path:
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import datetime as dt  # noqa: E402
-import html  # noqa: E402
 import http.client  # noqa: E402
 import ipaddress  # noqa: E402
 import itertools  # noqa: E402
@@ -426,11 +425,12 @@ def run_clients(clients: int, total: int, deadline_s: float,
 
 
 def submit_report(port: int, fields: dict[str, str], index: int,
-                  timeout: float = REQUEST_TIMEOUT_S) -> Answer:
+                  timeout: float = REQUEST_TIMEOUT_S,
+                  headers: dict[str, str] | None = None) -> Answer:
     """POST one report; the answer with its ``service_request_id`` when it was accepted."""
     started = time.perf_counter()
     try:
-        status, body = post_form(port, API_PATH, fields, timeout=timeout)
+        status, body = post_form(port, API_PATH, fields, headers=headers, timeout=timeout)
     except (OSError, http.client.HTTPException) as error:
         return Answer(index, 0, started, time.perf_counter(), error=type(error).__name__)
     answer = Answer(index, status, started, time.perf_counter())

@@ -1,7 +1,8 @@
 """HTTP page speed: the portal's pages against a bare Flask app, both under gunicorn, with wrk.
 
-    .venv/bin/python benchmarks/page_speed.py [--paths /fr/ /fr/report/] [--duration 10s]
-                                        [--connections 16] [--rounds 1] [--profile auto]
+    .venv/bin/python benchmarks/page_speed.py [--paths /fr/ /fr/report/ /fr/courses/]
+                                        [--duration 10s] [--connections 16] [--rounds 2]
+                                        [--no-submit] [--profile auto]
 
 It builds a throwaway instance (SQLite database migrated and seeded, router index, random
 secret key) in a temporary folder, starts ``gunicorn -w 2 -k sync 'portal:create_app()'`` and
@@ -12,12 +13,31 @@ page's ratio to the bare app's requests/s (target: >= 0.50). A page below the ta
 profiled in-process (cProfile over a loop of test-client requests). All processes are stopped
 at the end, on error and on Ctrl-C too. Traffic goes only to 127.0.0.1.
 
+The course list is measured with the demo course sessions loaded (``portal.courses.demo``).
+
+A complete report submission is measured too (unless ``--no-submit``): a third gunicorn serves
+``portal:create_app({"RATELIMIT_ENABLED": False, "FORM_MIN_SECONDS": 0})`` (one address sends
+everything, and wrk is faster than a person); one GET of /fr/report/new/vandalism gives the
+session cookie, the CSRF token and the signed ``shown_at``, then wrk POSTs the filled form
+(description, today's date, postal code 1060, consent) with a Lua script written to the run's
+temporary folder. Every POST is a new report: the Lua script makes a fresh ``submission_key`` per
+request. The row counts POSTs per second (each answered by the 303 to the confirmation, which
+wrk does not follow); target for it: >= 0.25 of the bare app. At the end, the reports stored are
+counted against the POSTs sent.
+
 See benchmarks/README.md for what the figures mean on a 2-core machine.
 """
 from __future__ import annotations
 
 import os
 import sys
+
+# Run as a script, this folder comes first on sys.path, where a file could hide a module of the
+# standard library. Take the folder off and put the repository on.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+if os.path.dirname(_HERE) not in sys.path:
+    sys.path.insert(0, os.path.dirname(_HERE))
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
@@ -35,15 +55,21 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
 from http import HTTPStatus  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 REPO = Path(_HERE).parent
 HOST = "127.0.0.1"  # the only address this benchmark ever sends traffic to
 TARGET_RATIO = 0.50
-DEFAULT_PATHS = ("/fr/", "/fr/report/")
+DEFAULT_PATHS = ("/fr/", "/fr/report/", "/fr/courses/")
+#: The complete report submission (a POST that stores a new report each time).
+SUBMIT_FORM = "/fr/report/new/vandalism"
+SUBMIT_TARGET_RATIO = 0.25
+SUBMIT_APP = 'portal:create_app({"RATELIMIT_ENABLED": False, "FORM_MIN_SECONDS": 0})'
 BARE_PATH = "/"
 STARTUP_TIMEOUT_S = 60.0
 #: Above this share of all cores busy with other work, a run's figures are not to be trusted.
@@ -212,8 +238,12 @@ def parse_wrk(text: str) -> WrkResult:
                      socket_errors=errors.group(1).strip() if errors else "")
 
 
-def wrk_argv(url: str, threads: int, connections: int, duration: str) -> list[str]:
-    return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency", url]
+def wrk_argv(url: str, threads: int, connections: int, duration: str,
+             script: Path | None = None, script_args: tuple[str, ...] = ()) -> list[str]:
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
+    if script is not None:
+        return [*argv, "-s", str(script), url, "--", *script_args]
+    return [*argv, url]
 
 
 def seconds(duration: str) -> float:
@@ -224,10 +254,12 @@ def seconds(duration: str) -> float:
 
 
 def run_wrk(procs: Processes, wrk: str, url: str, args: argparse.Namespace,
-            duration: str) -> WrkResult:
+            duration: str, script: Path | None = None) -> WrkResult:
     if not url.startswith(f"http://{HOST}:"):
         raise ValueError(f"refusing to load anything but {HOST}: {url}")
-    argv = wrk_argv(url, args.threads, args.connections, duration)
+    # A fresh prefix per wrk run: the submission keys of two runs never collide.
+    argv = wrk_argv(url, args.threads, args.connections, duration, script,
+                    (secrets.token_hex(8),) if script is not None else ())
     argv[0] = wrk
     proc = procs.start(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
@@ -239,6 +271,106 @@ def run_wrk(procs: Processes, wrk: str, url: str, args: argparse.Namespace,
     if args.verbose:
         print(text, flush=True)
     return parse_wrk(text)
+
+
+# --------------------------------------------------------------------------- report submission
+
+class _HiddenInputs(HTMLParser):
+    """The name and value of every hidden input of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
+            self.fields[str(found["name"])] = found.get("value") or ""
+
+
+@dataclass
+class SubmitState:
+    """What a resident's browser holds once the form is shown: its cookie and hidden fields."""
+
+    cookie: str
+    fields: dict[str, str]
+
+    def body(self, submission_key: str | None) -> str:
+        fields = {**self.fields, "description": "Des graffitis sur le mur de l'école, "
+                  "près de l'entrée (mesure de vitesse).",
+                  "occurred_on": dt.date.today().isoformat(), "postal_code": "1060",
+                  "consent": "y"}
+        fields.pop("submission_key", None)
+        if submission_key is not None:
+            fields["submission_key"] = submission_key
+        return urllib.parse.urlencode(fields)
+
+
+def open_form(url: str) -> SubmitState:
+    """GET the report form as a browser does: the session cookie and the hidden fields."""
+    with _OPENER.open(url, timeout=10) as response:
+        if response.status != 200:
+            raise RuntimeError(f"GET {url} answered HTTP {response.status}")
+        page = response.read().decode("utf-8", errors="replace")
+        cookies = [value.split(";", 1)[0] for value in response.headers.get_all("Set-Cookie") or []]
+    parser = _HiddenInputs()
+    parser.feed(page)
+    missing = {"csrf_token", "shown_at", "submission_key"} - set(parser.fields)
+    if missing or not cookies:
+        raise RuntimeError(f"GET {url}: no {', '.join(sorted(missing)) or 'session cookie'} "
+                           "in the answer")
+    return SubmitState("; ".join(cookies), parser.fields)
+
+
+def post_form(url: str, state: SubmitState, submission_key: str) -> tuple[int, str]:
+    """POST the filled form once: (status, Location) -- 303 to the confirmation when stored."""
+    request = urllib.request.Request(url, data=state.body(submission_key).encode(), method="POST",
+                                     headers={"Cookie": state.cookie, "Content-Type":
+                                              "application/x-www-form-urlencoded"})
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return int(response.status), response.headers.get("Location", "")
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.headers.get("Location", "")
+
+
+def write_submit_script(path: Path, state: SubmitState) -> Path:
+    """A wrk Lua script that POSTs the filled form, a new ``submission_key`` each time.
+
+    The key is ``<run prefix>-<thread>-<counter>`` (at most 64 characters): the run prefix comes
+    as the script's argument, so no two requests of any run send the same key.
+    """
+    def lua(text: str) -> str:
+        return '"' + "".join(c if c.isalnum() or c in "%&=+-_.~" else f"\\{ord(c):03d}"
+                             for c in text) + '"'
+
+    path.write_text(f"""-- Written by benchmarks/page_speed.py: one new report per request.
+local body = {lua(state.body(None))}
+local made = 0
+function setup(thread)
+  made = made + 1
+  thread:set("tid", made)
+end
+local prefix, counter = "", 0
+function init(args)
+  prefix = args[1] .. "-" .. tostring(tid) .. "-"
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = {lua(state.cookie)}
+function request()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, body .. "&submission_key=" .. prefix .. counter)
+end
+""", encoding="utf-8")
+    return path
+
+
+def count_reports(instance: Path) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(instance / "portal.sqlite3")) as connection:
+        return int(connection.execute("SELECT count(*) FROM report").fetchone()[0])
 
 
 # --------------------------------------------------------------------------- set-up
@@ -278,6 +410,14 @@ _GEO_FALLBACK = (
 )
 
 
+# The demo course sessions, so that the course list shows what residents see.
+_COURSES_DEMO = (
+    "import os, sys; sys.path.insert(0, os.getcwd()); from portal import create_app; "
+    "from portal.courses import demo; from portal.extensions import db; app = create_app(); "
+    "ctx = app.app_context(); ctx.push(); print(*demo.load()); db.session.commit()"
+)
+
+
 def prepare_instance(procs: Processes, env: dict[str, str], log: Path) -> None:
     """Compile the translations, then migrate, seed and index the throwaway instance."""
     flask = [tool("flask"), "--app", "portal"]
@@ -286,6 +426,7 @@ def prepare_instance(procs: Processes, env: dict[str, str], log: Path) -> None:
         ("flask db upgrade", [*flask, "db", "upgrade"]),
         ("flask portal seed", [*flask, "portal", "seed"]),
         ("flask portal geo-index", [*flask, "portal", "geo-index"]),
+        ("demo course sessions", [sys.executable, "-c", _COURSES_DEMO]),
     ]
     for label, argv in steps:
         started = time.perf_counter()
@@ -389,12 +530,20 @@ def profile_paths(instance: Path, paths: list[str], requests: int, top: int) -> 
 
 # --------------------------------------------------------------------------- main
 
+def url_path(row: "Row") -> str:
+    """The URL path wrk loads for a row ("POST /x" is loaded at /x, with the Lua script)."""
+    return row.path.split(" ", 1)[-1]
+
+
 @dataclass
 class Row:
     server: str
     path: str
     status: int
     results: list[WrkResult] = field(default_factory=list)
+    expected: int = 200  # the status a measured request answers
+    target: float = TARGET_RATIO
+    script: Path | None = None  # wrk's Lua script, for the POST
 
     @property
     def rps(self) -> float:
@@ -424,6 +573,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "all, or none")
     parser.add_argument("--profile-requests", type=int, default=1000,
                         help="test-client requests per profiled page (default 1000)")
+    parser.add_argument("--no-submit", action="store_true",
+                        help="skip the report submission (POST) measurement")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="print wrk's own output")
     args = parser.parse_args(argv)
@@ -447,20 +598,20 @@ def fmt_table(rows: list[Row], bare: Row) -> str:
     header = ("server", "path", "req/s", "p99 ms", "ratio to bare")
     lines = []
     for row in rows:
-        if row.status != 200:
+        if row.status != row.expected:
             try:
                 reason = "no answer" if row.status == 0 else HTTPStatus(row.status).phrase
             except ValueError:
                 reason = "unknown status"
             lines.append((row.server, row.path, f"HTTP {row.status}", "-",
-                          f"not measured: answered {row.status} {reason}, not 200"))
+                          f"not measured: answered {row.status} {reason}, not {row.expected}"))
             continue
         ratio = row.rps / bare.rps if bare.results and bare.rps else float("nan")
         if row is bare:
             verdict = "1.00 (baseline)"
         else:
-            mark = "meets" if ratio >= TARGET_RATIO else "BELOW"
-            verdict = f"{ratio:.2f} ({mark} target {TARGET_RATIO:.2f})"
+            mark = "meets" if ratio >= row.target else "BELOW"
+            verdict = f"{ratio:.2f} ({mark} target {row.target:.2f})"
         bad = sum(r.non_2xx for r in row.results)
         if bad:
             verdict += f"  [{bad} non-2xx/3xx answers]"
@@ -513,6 +664,25 @@ def main(argv: list[str] | None = None) -> int:
         start_server(portal_server, procs, args.workers, "/")
         print(f"  servers: bare on {HOST}:{bare_server.port}, portal on {HOST}:{portal_server.port}",
               flush=True)
+        submit_server = Server("submit", SUBMIT_APP, env, tmp / "submit.log")
+        submit_row: Row | None = None
+        reports_before = 0
+        if not args.no_submit:
+            start_server(submit_server, procs, args.workers, "/")
+            form_url = submit_server.url(SUBMIT_FORM)
+            state = open_form(form_url)
+            status, location = post_form(form_url, state, "probe-" + secrets.token_hex(8))
+            if status != 303 or "/report/done/" not in location:
+                print(f"  check: POST {SUBMIT_FORM} answered HTTP {status} ({location or 'no Location'}), "
+                      "not 303 to the confirmation: it will not be measured", flush=True)
+            submit_row = Row("submit", f"POST {SUBMIT_FORM}", status, expected=303,
+                             target=SUBMIT_TARGET_RATIO,
+                             script=write_submit_script(tmp / "submit.lua", state))
+            if status != 303 or "/report/done/" not in location:
+                submit_row.status = status if status != 303 else 0
+            reports_before = count_reports(instance)
+            print(f"  submit server on {HOST}:{submit_server.port} (no rate limit, no minimum "
+                  f"time); probe POST answered {status} to {location}", flush=True)
         other_before = other_cpu()
 
         # Every URL must answer 200 before anything is measured.
@@ -528,15 +698,19 @@ def main(argv: list[str] | None = None) -> int:
 
         plan: list[tuple[Server, Row]] = [(bare_server, bare)]
         plan += [(portal_server, row) for row in measured]
+        if submit_row is not None and submit_row.status == submit_row.expected:
+            plan.append((submit_server, submit_row))
         warmed: set[str] = set()  # each server is warmed up once, before its first measurement
         for round_no in range(1, args.rounds + 1):
             for server, row in plan:
                 if seconds(args.warmup) > 0 and server.name not in warmed:
                     # Warm the server on what it is about to serve (every path of the portal).
-                    for path in [r.path for s, r in plan if s is server]:
-                        run_wrk(procs, wrk, server.url(path), args, args.warmup)
+                    for other in [r for s, r in plan if s is server]:
+                        run_wrk(procs, wrk, server.url(url_path(other)), args, args.warmup,
+                                other.script)
                     warmed.add(server.name)
-                result = run_wrk(procs, wrk, server.url(row.path), args, args.duration)
+                result = run_wrk(procs, wrk, server.url(url_path(row)), args, args.duration,
+                                 row.script)
                 row.results.append(result)
                 extra = f", {result.non_2xx} non-2xx/3xx" if result.non_2xx else ""
                 extra += f", socket errors: {result.socket_errors}" if result.socket_errors else ""
@@ -546,10 +720,18 @@ def main(argv: list[str] | None = None) -> int:
 
         # The servers are no longer needed; stop them before profiling in this process.
         procs.stop_all()
+        if submit_row is not None and submit_row.results:
+            stored = count_reports(instance) - reports_before
+            # The warm-up's POSTs are stored too, and wrk counts only answered requests.
+            sent = sum(r.requests for r in submit_row.results)
+            print(f"  submit: {stored} new reports stored for {sent} measured POSTs "
+                  f"(+ the warm-up's)" + ("" if stored >= sent else ": FEWER, some POSTs stored "
+                                           "nothing"), flush=True)
         other_after = other_cpu()
         print()
-        print(fmt_table([bare, *pages], bare))
-        print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s. "
+        print(fmt_table([bare, *pages, *([submit_row] if submit_row else [])], bare))
+        print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s, the "
+              f"report submission (POSTs/s, each a new report) >= {SUBMIT_TARGET_RATIO:.0%}. "
               f"Both servers measured the same way on the same {os.cpu_count()} cores, "
               "wrk included.")
         quiet = max(other_before, other_after) <= BUSY_CPU

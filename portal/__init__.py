@@ -141,6 +141,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(manage_bp)
+    from portal.accounts.admin_views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     from portal.courses.manage_views import bp as manage_courses_bp
 
     app.register_blueprint(manage_courses_bp)

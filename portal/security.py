@@ -62,7 +62,8 @@ def _refuse_nul() -> None:
         sources = [request.args, request.form]
     except RequestEntityTooLarge:
         return  # the view refuses it, in the language it has chosen
-    if any("\x00" in key or "\x00" in value for source in sources for key, value in source.items(multi=True)):
+    # f-string: a multipart part without a readable name has None for its name.
+    if any("\x00" in f"{key}{value}" for source in sources for key, value in source.items(multi=True)):
         raise BadRequest()
 
 

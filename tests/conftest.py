@@ -101,7 +101,7 @@ def _migrate_and_seed(url: str, tmp_path: Path, geo_cache: Path) -> None:
 
     app = create_app(base_settings(tmp_path, geo_cache, DATABASE_URL=url))
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         seed_reference()
         db.session.commit()
         db.session.remove()

@@ -118,3 +118,15 @@ def test_sqlite_writers_wait_instead_of_failing(tmp_path: Path, geo_cache: Path)
     assert errors == []
     with app.app_context():
         assert db.session.execute(db.text("SELECT n FROM counter")).scalar() == 80
+
+
+def test_migrations_form_one_chain() -> None:
+    """`flask db upgrade` (no "heads") must work: one head, no branches."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from portal import MIGRATIONS_DIR
+
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

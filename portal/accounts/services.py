@@ -123,7 +123,8 @@ def totp_uri(user: StaffUser, secret: str) -> str:
 def check_totp(user: StaffUser, code: str, secret: str | None = None) -> bool:
     """A 6-digit code of the current 30-second step (one step of clock drift allowed), once."""
     secret = secret or user.totp_secret
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    # ASCII digits only: isdigit() also takes "²" and "１", which compare_digest refuses (TypeError).
+    code = "".join(ch for ch in (code or "") if ch in "0123456789")
     if not secret or len(code) != 6:
         return False
     totp = pyotp.TOTP(secret)
@@ -177,3 +178,51 @@ def finish_password_reset(secret: str, password: str) -> StaffUser | None:
         other.used_at = now
     db.session.flush()
     return reset.user
+
+
+# Administration ------------------------------------------------------------------------------
+
+def is_admin(user: object) -> bool:
+    """Whether this (possibly anonymous) user is a logged-in, active administrator."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "active", False)
+                and getattr(user, "role", None) == Role.ADMIN)
+
+
+def require_admin(user: object) -> None:
+    """Refuse (403) anyone but an administrator: every page of the administration calls this."""
+    from werkzeug.exceptions import Forbidden
+
+    if not is_admin(user):
+        raise Forbidden()
+
+
+def list_users() -> list[StaffUser]:
+    """Every staff account, active ones first, by name."""
+    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.active.desc(),
+                                                              StaffUser.name, StaffUser.id)))
+
+
+def invite_user(email: str, name: str, role: str, *, municipalities: list[str] | tuple[str, ...] = (),
+                language: str = "fr") -> tuple[StaffUser, str]:
+    """Create an account nobody knows the password of, and a reset secret to choose one.
+
+    The administrator never sees nor chooses the password: the new colleague sets it with
+    the link of the password-reset e-mail (the caller queues it in the same transaction).
+    """
+    user = create_user(email, name, role, secrets.token_urlsafe(32),
+                       municipalities=municipalities, language=language)
+    started = start_password_reset(user.email)
+    assert started is not None  # a new account is active
+    return started
+
+
+def set_municipalities(user: StaffUser, codes: list[str] | tuple[str, ...]) -> StaffUser:
+    """Replace the municipalities of an account; municipal staff keep at least one."""
+    places = [db.session.get(Municipality, nis) for nis in codes]
+    if any(place is None for place in places):
+        raise AccountError("unknown municipality NIS code")
+    if user.role == Role.STAFF and not places:
+        raise AccountError("municipal staff need at least one municipality")
+    user.municipalities = places  # type: ignore[assignment]
+    db.session.flush()
+    return user

@@ -123,7 +123,7 @@ class PromoteForm(FlaskForm):
     """Move one person from the waiting list to the attendee list, ahead of the queue."""
 
     reason = TextAreaField(_l("Why this person goes before the others"),
-                           description=_l("Required. It is kept with the registration and shown in the list."),
+                           description=_l("It is kept with the registration and shown in the list."),
                            validators=[InputRequired(message=_l("Say why this person goes before the others."))])
     over_capacity = BooleanField(_l("Even if the session is full: take one person more than the number of places"))
 

@@ -6,6 +6,7 @@ other staff get 403, and another organiser's session is a 404.
 """
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,6 +142,8 @@ def _add_error(field: Field, message: str) -> None:
 
 #: Sessions are planned months ahead, not years.
 FURTHEST_DATE = timedelta(days=2 * 366)
+#: The longest date that goes past midnight; beyond it, an end before the start is refused.
+LONGEST_OVERNIGHT = timedelta(hours=12)
 
 
 def _typed_dates(form: SessionForm, kept: set[datetime], now: datetime) -> list[tuple[datetime, datetime]] | None:
@@ -178,6 +181,13 @@ def _typed_dates(form: SessionForm, kept: set[datetime], now: datetime) -> list[
             continue
         start = datetime.combine(fields.day.data, fields.start.data, services.BRUSSELS).astimezone(UTC)
         end = datetime.combine(fields.day.data, fields.end.data, services.BRUSSELS).astimezone(UTC)
+        if end <= start:
+            # An evening date may end after midnight (20:00 to 00:30): the end is then the next
+            # day. Longer than that, an end before the start is a typing mistake.
+            next_day = datetime.combine(fields.day.data + timedelta(days=1), fields.end.data,
+                                        services.BRUSSELS).astimezone(UTC)
+            if next_day - start <= LONGEST_OVERNIGHT:
+                end = next_day
         if end <= start:
             _add_error(fields.end, _("The end must be after the start."))
             good = False
@@ -246,8 +256,9 @@ def _save(session: CourseSession | None) -> Response | tuple[str, int]:
     errors: dict[str, str] = {}
     requested = form.organiser.data if "organiser" in form else ""
     try:
-        owner = services.owner_for(current_user, int(requested) if (requested or "").isdigit() else None,
-                                   session)
+        # Not isdigit(): it takes "²", which int() refuses, and any length.
+        owner = services.owner_for(current_user, int(requested) if re.fullmatch(r"[0-9]{1,18}", requested or "")
+                                   else None, session)
     except services.Invalid as invalid:
         errors, owner = invalid.errors, None
     draft = _draft(form, dates or [], owner)

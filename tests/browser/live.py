@@ -63,3 +63,28 @@ def serve(work: Path, geo_cache: Path) -> Iterator[LiveServer]:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def add_course_session(server: LiveServer, *, language: str = "fr", capacity: int = 12,
+                       venue: str = "Salle de test du portail", days: int = 10) -> int:
+    """A future course session in the live server's database (one date, 9:00 to 13:00 in
+    Brussels); returns its id. For the course pages' tests."""
+    from datetime import datetime, time, timedelta
+
+    from portal.courses import services
+    from portal.db import utcnow
+    from portal.extensions import db
+
+    day = (utcnow() + timedelta(days=days)).astimezone(services.BRUSSELS).date()
+    starts = datetime.combine(day, time(9), services.BRUSSELS)
+    with server.app.app_context():
+        session = services.create_session(services.SessionDraft(
+            course_type_code="basic-first-aid", language=language, venue_name=venue,
+            address="Rue Royale 11, 1000 Bruxelles", municipality_nis="21004", capacity=capacity,
+            dates=[(starts, starts + timedelta(hours=4))],
+            notes={"fr": "Apportez de quoi noter.", "nl": "Breng iets om te noteren mee.",
+                   "en": "Bring something to write with."}))
+        db.session.commit()
+        session_id = int(session.id)
+        db.session.remove()
+    return session_id

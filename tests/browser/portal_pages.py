@@ -146,3 +146,16 @@ def reach(page: Any, lang: str, name: str, mark: Callable[[], None] = lambda: No
     RESIDENT_PAGES[name](page, lang, mark)
     expected = EXPECTED_SELECTOR.get(name) or (".error-summary" if name.endswith("with errors") else "h1")
     page.wait_for_selector(expected, state="attached")
+
+
+# Course sessions: a resident signs up ------------------------------------------------------------
+
+COURSE_SUBMIT = "main form[method=post] button[type=submit]"
+
+
+def fill_sign_up(page: Any, name: str, email: str, purpose: str = "general") -> None:
+    """The sign-up form of a course session: name, e-mail, why, consent (the phone is optional)."""
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.check(f"input[name=purpose][value={purpose}]")
+    page.check("#consent")

@@ -253,6 +253,30 @@ def test_create_a_session_and_residents_find_it(app: Flask, world: World) -> Non
     assert f"/manage/courses/{new_id}\"" not in client_as(app, "organiser-other").get("/en/manage/courses/").get_data(as_text=True)
 
 
+def test_an_evening_date_may_end_after_midnight(app: Flask, world: World) -> None:
+    client = client_as(app, "organiser-own")
+    token = csrf_token(client.get("/en/manage/courses/new").get_data(as_text=True))
+    day = (datetime.now(BRUSSELS) + timedelta(days=12)).date()
+    response = client.post("/en/manage/courses/new", data=session_form(
+        token, venue_name="Salle du soir",
+        **{"dates-0-day": day.isoformat(), "dates-0-start": "20:00", "dates-0-end": "00:30"}))
+    assert response.status_code == 303
+    session_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        [date] = db.session.get(CourseSession, session_id).dates
+        assert date.ends_at - date.starts_at == timedelta(hours=4, minutes=30)
+        assert date.ends_at.astimezone(BRUSSELS).date() == day + timedelta(days=1)
+    # The edit form shows it as typed, and saving it unchanged keeps it.
+    page = client.get(f"/en/manage/courses/{session_id}/edit").get_data(as_text=True)
+    assert re.search(r'<input [^>]*name="dates-0-end" [^>]*value="00:30"', page)
+    response = client.post(f"/en/manage/courses/{session_id}/edit",
+                           data=edit_form(app, session_id, csrf_token(page)))
+    assert response.status_code == 303
+    with app.app_context():
+        [same] = db.session.get(CourseSession, session_id).dates
+        assert same.id == date.id and same.ends_at == date.ends_at
+
+
 def test_form_errors_are_at_the_field_and_keep_what_was_typed(app: Flask, world: World) -> None:
     client = client_as(app, "organiser-own")
     token = csrf_token(client.get("/en/manage/courses/new").get_data(as_text=True))
@@ -520,9 +544,28 @@ def test_actions_without_csrf_are_refused(app: Flask, world: World) -> None:
 
 # The migration -----------------------------------------------------------------------------------
 
+def _run_migration(step: str) -> None:
+    """Run this migration's ``upgrade`` or ``downgrade`` alone, as Alembic would (batch mode)."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    import portal
+
+    path = Path(portal.__file__).parent / "migrations" / "versions" / "c6d7e8f9a0b1_course_organiser_fk.py"
+    spec = importlib.util.spec_from_file_location("course_organiser_fk", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with db.engine.begin() as connection:
+        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        with Operations.context(context):
+            getattr(module, step)()
+
+
 def test_the_foreign_key_migration_keeps_the_data(app: Flask, world: World) -> None:
     """On SQLite the table is rebuilt: its dates (ON DELETE CASCADE) and registrations survive."""
-    from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect
 
     def foreign_keys() -> list[str]:
@@ -532,15 +575,16 @@ def test_the_foreign_key_migration_keeps_the_data(app: Flask, world: World) -> N
         before = (db.session.scalar(select(func.count()).select_from(Registration)),
                   len(db.session.get(CourseSession, world.session_id).dates))
         db.session.commit()
+        db.session.remove()
         try:
-            downgrade(revision="c6d7e8f9a0b1@-1")
+            _run_migration("downgrade")
             assert "staff_user" not in foreign_keys()
             # Without the constraint, an id of no account could be stored; the upgrade clears it.
             db.session.execute(db.text("UPDATE course_session SET organiser_id = 424242"))
             db.session.commit()
-        finally:
             db.session.remove()
-            upgrade(revision="heads")
+        finally:
+            _run_migration("upgrade")
         assert "staff_user" in foreign_keys()
         session = db.session.get(CourseSession, world.session_id)
         assert session.organiser_id is None

@@ -14,8 +14,17 @@ from hypothesis import strategies as st
 from portal.courses.models import BookingLink, Registration
 from portal.notify.models import OutboxMessage
 from tests.courses.helpers import form_data, make_session, open_form, post_sign_up, token_of
-from tests.fuzz.hostile import (ENCODINGS, body, check_page, count, hostile, mutate,
-                                registration_invariants, run, texts_of)
+from tests.fuzz.hostile import (
+    ENCODINGS,
+    body,
+    check_page,
+    count,
+    hostile,
+    mutate,
+    registration_invariants,
+    run,
+    texts_of,
+)
 
 FIELDS = ("name", "email", "phone", "purpose", "consent", "submission_key", "csrf_token")
 

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from portal.reports.models import Report, ReportEvent, ReportPhoto
 from tests.conftest import csrf_token
-from tests.fuzz.hostile import (ENCODINGS, body, check_page, count, hostile, mutate, report_invariants,
-                                run, texts_of)
+from tests.fuzz.hostile import ENCODINGS, body, check_page, count, hostile, mutate, report_invariants, run, texts_of
 from tests.reports.helpers import jpeg_with_gps, post_report
 
 

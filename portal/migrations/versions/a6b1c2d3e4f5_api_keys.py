@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a6b1c2d3e4f5'
-down_revision = 'c5a1b2c3d4e5'
+down_revision = 'c6d7e8f9a0b1'
 branch_labels = None
 depends_on = None
 

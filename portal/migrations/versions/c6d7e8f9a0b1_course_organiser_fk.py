@@ -10,11 +10,9 @@ workspace (issue 5) gave it a meaning.
 SQLite cannot add a foreign key to an existing table: batch mode copies ``course_session``
 into a new table, drops the old one and renames the new one. The portal's connections run
 with ``PRAGMA foreign_keys=ON``, and with it that DROP deletes every ``course_session_date``
-(ON DELETE CASCADE) and is refused because of the registrations. The pragma can only be
-changed outside a transaction, so on SQLite the rebuild leaves Alembic's transaction, runs
-in its own with the checks off, verifies them with ``PRAGMA foreign_key_check``, and hands
-Alembic a fresh transaction for the version stamp. If the process dies between the two, the
-next run finds the foreign key and does not add it twice.
+(ON DELETE CASCADE) and is refused because of the registrations. So migrations/env.py turns
+the checks off for every migration run on SQLite (outside the transaction, where the pragma
+works) and verifies them all with ``PRAGMA foreign_key_check`` before committing.
 """
 from collections.abc import Callable
 
@@ -38,30 +36,9 @@ def _has_foreign_key() -> bool:
 
 
 def _with_foreign_keys_off_on_sqlite(change: Callable[[], None]) -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != 'sqlite':
-        change()
-        return
-    raw = bind.connection.dbapi_connection
-    was_in_transaction = raw.in_transaction
-    if was_in_transaction:
-        raw.execute('COMMIT')
-    raw.execute('PRAGMA foreign_keys=OFF')
-    try:
-        raw.execute('BEGIN IMMEDIATE')
-        try:
-            change()
-            problems = raw.execute('PRAGMA foreign_key_check').fetchall()
-            if problems:
-                raise RuntimeError(f'foreign keys broken by the rebuild: {problems[:5]}')
-        except BaseException:
-            raw.execute('ROLLBACK')
-            raise
-        raw.execute('COMMIT')
-    finally:
-        raw.execute('PRAGMA foreign_keys=ON')
-        if was_in_transaction:
-            raw.execute('BEGIN IMMEDIATE')
+    # migrations/env.py turns SQLite's foreign keys off for every migration run and checks
+    # them all before committing, so the batch rebuild below cannot cascade-delete anything.
+    change()
 
 
 def upgrade():
