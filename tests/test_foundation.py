@@ -130,3 +130,41 @@ def test_migrations_form_one_chain() -> None:
     config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_sqlite_upgrade_keeps_a_reports_photos_and_timeline(tmp_path: Path, geo_cache: Path) -> None:
+    """Batch migrations rebuild `report` on SQLite; its children must survive (no cascade)."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.extensions import db
+    from tests.conftest import base_settings
+
+    app = create_app(base_settings(tmp_path, geo_cache))
+    with app.app_context():
+        upgrade(revision="e4192afd8621")  # reports exist, staff accounts not yet
+        for statement in (
+            "INSERT INTO police_zone VALUES ('5339', 'a', 'b')",
+            "INSERT INTO municipality VALUES ('21009', 'Ixelles', 'Elsene', '5339')",
+            "INSERT INTO category (code, questions, position, active, acknowledge_days, close_days, name_fr,"
+            " name_nl, name_en, description_fr, description_nl, description_en)"
+            " VALUES ('vandalism', '', 0, 1, 2, 30, 'a', 'b', 'c', 'd', 'e', 'f')",
+            "INSERT INTO report (reference, tracking_hash, category_code, municipality_nis, status, description,"
+            " occurred_on, street, postal_code, details, language, source, created_at, updated_at, version)"
+            " VALUES ('BX-2222-2222', 'h', 'vandalism', '21009', 'new', 'd', '2026-11-01', 's', '1050', '{}',"
+            " 'fr', 'web', '2026-11-01 10:00:00', '2026-11-01 10:00:00', 1)",
+            "INSERT INTO report_event (report_id, created_at, kind, actor, public, text, data)"
+            " VALUES (1, '2026-11-01 10:00:00', 'created', 'reporter', 1, '', '{}')",
+            "INSERT INTO report_photo (report_id, filename, width, height, created_at)"
+            " VALUES (1, 'a.jpg', 1, 1, '2026-11-01 10:00:00')",
+        ):
+            db.session.execute(db.text(statement))
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        counts = [db.session.execute(db.text(f"SELECT count(*) FROM {table}")).scalar()
+                  for table in ("report", "report_event", "report_photo")]
+        assert counts == [1, 1, 1]
+        assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

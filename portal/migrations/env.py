@@ -123,7 +123,9 @@ def run_migrations_online():
                 if broken:
                     raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
         if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            # Never hand this connection (foreign keys off) back to the pool: the next one is
+            # opened fresh, with the portal's pragmas (db.configure_sqlite).
+            connection.invalidate()
 
 
 if context.is_offline_mode():
