@@ -108,3 +108,18 @@ def close_sessions_safely(app: Any, db: Any) -> None:
             except SQLAlchemyError:
                 pass
             db.session.registry.clear()
+
+
+def insert_missing(model: Any, rows: list[dict[str, Any]]) -> int:
+    """Add the shipped reference rows (keyed by ``code``) that the database lacks, with their
+    shipped ``position``; rows already there are never overwritten (staff may have edited them).
+    Returns how many were added. Uses the Flask-SQLAlchemy session of the current app."""
+    from portal.extensions import db
+
+    added = 0
+    for position, values in enumerate(rows):
+        if db.session.get(model, values["code"]) is None:
+            db.session.add(model(position=position, **values))
+            added += 1
+    db.session.flush()
+    return added

@@ -44,7 +44,7 @@ from portal.courses.models import (
     SessionStatus,
 )
 from portal.courses.reference import COURSE_TYPES
-from portal.db import utcnow
+from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _, localized
 from portal.reports.services import hash_secret
@@ -94,13 +94,7 @@ class Invalid(Exception):
 
 def sync_course_types() -> int:
     """Insert the shipped course types that are missing; never overwrite an organiser's edit."""
-    added = 0
-    for position, values in enumerate(COURSE_TYPES):
-        if db.session.get(CourseType, values["code"]) is None:
-            db.session.add(CourseType(position=position, **values))
-            added += 1
-    db.session.flush()
-    return added
+    return insert_missing(CourseType, COURSE_TYPES)
 
 
 def active_course_types() -> list[CourseType]:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import geo
 from portal.config import TIMEZONE
-from portal.db import utcnow
+from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _
 from portal.reports.models import (
@@ -51,13 +51,7 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 def sync_categories() -> int:
     """Insert the shipped categories that are missing; never overwrite an administrator's edit."""
-    added = 0
-    for position, values in enumerate(CATEGORIES):
-        if db.session.get(Category, values["code"]) is None:
-            db.session.add(Category(position=position, **values))
-            added += 1
-    db.session.flush()
-    return added
+    return insert_missing(Category, CATEGORIES)
 
 
 def active_categories() -> list[Category]:
