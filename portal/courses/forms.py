@@ -24,7 +24,7 @@ from wtforms.widgets import NumberInput
 
 from portal.courses.models import LANGUAGE_TITLES, PURPOSE_TITLES
 from portal.i18n import _l
-from portal.reports.forms import DayField, TimeOfDayField, _ParsedField
+from portal.reports.forms import DayField, TimeOfDayField, ParsedField
 
 
 class FilterForm(FlaskForm):
@@ -72,7 +72,7 @@ class ConfirmForm(FlaskForm):
 MAX_DATES = 12
 
 
-class NumberField(_ParsedField):
+class NumberField(ParsedField):
     """A whole number, typed on a phone's number pad; what was typed comes back with the error."""
 
     widget = NumberInput(min=1, step=1)

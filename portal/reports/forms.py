@@ -38,7 +38,7 @@ POLICE_DECLARATION_LABELS = {
 }
 
 
-class _ParsedField(StringField):
+class ParsedField(StringField):
     """A text input whose value is parsed into a Python value, with a localized error."""
 
     parse_error: Any = None
@@ -67,7 +67,7 @@ class _ParsedField(StringField):
         return str(value)
 
 
-class DayField(_ParsedField):
+class DayField(ParsedField):
     """``<input type=date>``: phones show a date picker, and the value is ISO ``YYYY-MM-DD``."""
 
     widget = DateInput()
@@ -80,7 +80,7 @@ class DayField(_ParsedField):
         return value.isoformat()
 
 
-class TimeOfDayField(_ParsedField):
+class TimeOfDayField(ParsedField):
     widget = TimeInput()
     parse_error = _l("Give a time such as 17:30.")
 

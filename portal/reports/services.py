@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import geo
@@ -379,10 +379,6 @@ def reporter_says_done(report: Report, kind: str) -> ReportEvent:
     report.updated_at = utcnow()
     db.session.flush()
     return event
-
-
-def count_reports() -> int:
-    return db.session.scalar(select(func.count(Report.id))) or 0
 
 
 def details_for_display(report: Report) -> list[tuple[str, str]]:
