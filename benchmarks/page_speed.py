@@ -25,6 +25,11 @@ request. The row counts POSTs per second (each answered by the 303 to the confir
 wrk does not follow); target for it: >= 0.25 of the bare app. At the end, the reports stored are
 counted against the POSTs sent.
 
+A fourth gunicorn serves ``benchmarks.floor_app:app``, measured the same way: a form with its CSRF
+token that stores one row in SQLite and nothing else, the least any submission costs with Flask,
+Flask-WTF and Flask-SQLAlchemy. It is a reference with no target: it says how much of the gap
+between the bare app and the portal's submission is the stack's and how much the portal's.
+
 See benchmarks/README.md for what the figures mean on a 2-core machine.
 """
 from __future__ import annotations
@@ -70,6 +75,9 @@ DEFAULT_PATHS = ("/fr/", "/fr/report/", "/fr/courses/")
 SUBMIT_FORM = "/fr/report/new/vandalism"
 SUBMIT_TARGET_RATIO = 0.25
 SUBMIT_APP = 'portal:create_app({"RATELIMIT_ENABLED": False, "FORM_MIN_SECONDS": 0})'
+#: The least any form submission costs on this stack (CSRF form, one row): see floor_app.py.
+FLOOR_APP = "benchmarks.floor_app:app"
+FLOOR_FORM = "/"
 BARE_PATH = "/"
 STARTUP_TIMEOUT_S = 60.0
 #: Above this share of all cores busy with other work, a run's figures are not to be trusted.
@@ -542,7 +550,7 @@ class Row:
     status: int
     results: list[WrkResult] = field(default_factory=list)
     expected: int = 200  # the status a measured request answers
-    target: float = TARGET_RATIO
+    target: float | None = TARGET_RATIO  # None: a reference, not held to a target
     script: Path | None = None  # wrk's Lua script, for the POST
 
     @property
@@ -609,6 +617,8 @@ def fmt_table(rows: list[Row], bare: Row) -> str:
         ratio = row.rps / bare.rps if bare.results and bare.rps else float("nan")
         if row is bare:
             verdict = "1.00 (baseline)"
+        elif row.target is None:
+            verdict = f"{ratio:.2f} (reference: no target)"
         else:
             mark = "meets" if ratio >= row.target else "BELOW"
             verdict = f"{ratio:.2f} ({mark} target {row.target:.2f})"
@@ -666,6 +676,8 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         submit_server = Server("submit", SUBMIT_APP, env, tmp / "submit.log")
         submit_row: Row | None = None
+        floor_server = Server("floor", FLOOR_APP, env, tmp / "floor.log")
+        floor_row: Row | None = None
         reports_before = 0
         if not args.no_submit:
             start_server(submit_server, procs, args.workers, "/")
@@ -683,6 +695,16 @@ def main(argv: list[str] | None = None) -> int:
             reports_before = count_reports(instance)
             print(f"  submit server on {HOST}:{submit_server.port} (no rate limit, no minimum "
                   f"time); probe POST answered {status} to {location}", flush=True)
+            start_server(floor_server, procs, args.workers, FLOOR_FORM)
+            floor_url = floor_server.url(FLOOR_FORM)
+            floor_state = open_form(floor_url)
+            status, location = post_form(floor_url, floor_state, "probe-" + secrets.token_hex(8))
+            floor_row = Row("floor", f"POST {FLOOR_FORM}", status if status != 303 or
+                            "/done/" in location else 0, expected=303, target=None,
+                            script=write_submit_script(tmp / "floor.lua", floor_state))
+            print(f"  floor server on {HOST}:{floor_server.port} (CSRF form, one row: "
+                  f"benchmarks/floor_app.py); probe POST answered {status} to {location}",
+                  flush=True)
         other_before = other_cpu()
 
         # Every URL must answer 200 before anything is measured.
@@ -700,6 +722,8 @@ def main(argv: list[str] | None = None) -> int:
         plan += [(portal_server, row) for row in measured]
         if submit_row is not None and submit_row.status == submit_row.expected:
             plan.append((submit_server, submit_row))
+        if floor_row is not None and floor_row.status == floor_row.expected:
+            plan.append((floor_server, floor_row))
         warmed: set[str] = set()  # each server is warmed up once, before its first measurement
         for round_no in range(1, args.rounds + 1):
             for server, row in plan:
@@ -729,11 +753,17 @@ def main(argv: list[str] | None = None) -> int:
                                            "nothing"), flush=True)
         other_after = other_cpu()
         print()
-        print(fmt_table([bare, *pages, *([submit_row] if submit_row else [])], bare))
+        print(fmt_table([bare, *pages, *([submit_row] if submit_row else []),
+                         *([floor_row] if floor_row else [])], bare))
         print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s, the "
               f"report submission (POSTs/s, each a new report) >= {SUBMIT_TARGET_RATIO:.0%}. "
               f"Both servers measured the same way on the same {os.cpu_count()} cores, "
               "wrk included.")
+        if (submit_row is not None and submit_row.results and floor_row is not None
+                and floor_row.results):
+            print(f"The floor app (a CSRF-checked form storing one row, nothing else) makes "
+                  f"{floor_row.rps / bare.rps:.2f} of the bare app; the report submission makes "
+                  f"{submit_row.rps / floor_row.rps:.2f} of the floor app.")
         quiet = max(other_before, other_after) <= BUSY_CPU
         print(f"Other processes used {other_before:.0%} of the CPU just before the measurements "
               f"and {other_after:.0%} just after: "

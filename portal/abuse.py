@@ -28,7 +28,7 @@ def shown_now() -> str:
 
 
 class HumanCheck:
-    """Mix into a public FlaskForm; call ``stamp()`` when showing the form (GET)."""
+    """Mix into a public form; call ``stamp()`` when showing the form (GET)."""
 
     #: The honeypot (see the template macro ``honeypot``).
     website = StringField(_l("Leave this field empty"))

@@ -5,8 +5,8 @@ Why not Flask-Babel's ``gettext`` for every string: on this machine each call co
 call), so a page with fifty strings spent most of its render time there. Here the catalogs of
 the three languages are loaded once per process, and the one a request speaks is put in a
 context variable when the request starts; ``_`` is then one dictionary look-up. Flask-Babel
-stays for what it is good at: its locale selector (Flask-WTF reads it for WTForms' own
-messages), the ``{% trans %}`` extension, and the extraction workflow.
+stays for what it is good at: its locale selector, the ``{% trans %}`` extension, and the
+extraction workflow. WTForms' own messages come from ``portal.forms``, also read once per process.
 """
 from __future__ import annotations
 

@@ -1,24 +1,24 @@
 """Log-in and password forms of the staff workspace."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from portal.accounts.services import MIN_PASSWORD_LENGTH
+from portal.forms import PortalForm
 from portal.i18n import _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(message=_l("Give your e-mail address."))])
     password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("Give your password."))])
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(PortalForm):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(message=_l("Give your e-mail address."))])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         _l("New password"), description=_l("At least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
         validators=[InputRequired(message=_l("Choose a new password.")),
@@ -29,7 +29,7 @@ class NewPasswordForm(FlaskForm):
         EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     code = StringField(_l("Code of your authenticator app"), description=_l("Six digits, for example 123456."),
                        validators=[InputRequired(message=_l("Give the six-digit code."))])
 
@@ -61,7 +61,7 @@ def _municipality_choices() -> list[SelectChoice]:
     return [SelectChoice(m.nis, m.name(current_language())) for m in geo.municipalities()]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(PortalForm):
     email = EmailField(_l("E-mail address"), validators=[
         InputRequired(message=_l("Give the e-mail address.")),
         Email(message=_l("Give a valid e-mail address, for example name@example.org."),
@@ -81,7 +81,7 @@ class UserCreateForm(FlaskForm):
         self.municipalities.choices = _municipality_choices()
 
 
-class MunicipalitiesForm(FlaskForm):
+class MunicipalitiesForm(PortalForm):
     municipalities = MultiCheckboxField(
         _l("Municipalities"), description=_l("Municipal staff handle the reports of these municipalities; choose at least one for them."))
 
@@ -90,7 +90,7 @@ class MunicipalitiesForm(FlaskForm):
         self.municipalities.choices = _municipality_choices()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button only: the CSRF token is the whole form (enable, disable, remove)."""
 
 
@@ -107,7 +107,7 @@ class DaysField(IntegerField):
 _DAYS_MESSAGE = _l("Give a whole number of working days between %(min)s and %(max)s.")
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(PortalForm):
     name_fr = StringField(_l("Name in French"), validators=[InputRequired(message=_l("Give the name.")), Length(max=120)])
     name_nl = StringField(_l("Name in Dutch"), validators=[InputRequired(message=_l("Give the name.")), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[InputRequired(message=_l("Give the name.")), Length(max=120)])
@@ -135,7 +135,7 @@ class CategoryForm(FlaskForm):
             "acknowledge_days", "close_days", "active")}
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     municipality = SelectField(_l("Municipality"), validators=[InputRequired(message=_l("Choose a municipality."))])
     category = SelectField(_l("Category"),
                            description=_l("An address for one category replaces, for that category, the addresses for all categories."))

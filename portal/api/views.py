@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from portal import errors as error_pages
 from portal import i18n
 from portal.config import DEFAULT_LANGUAGE, LANGUAGES
+from portal.db import writes_on_get
 from portal.extensions import db, limiter
 from portal.i18n import _
 from portal.reports import uploads
@@ -127,6 +128,7 @@ def service_definition(name: str) -> Response:
 
 
 @_resource("/requests", ["GET", "POST"])
+@writes_on_get  # the key's last use
 @limiter.shared_limit(_rate_limit, "open311-submit", key_func=_rate_key, methods=["POST"])
 def requests_collection(fmt: str) -> Response:
     """GET: requests in the public (or the key's) view. POST: file a report."""
@@ -154,6 +156,9 @@ def _create(fmt: str) -> Response:
         problems["photos"] = _("Add at most %(max)s photos.", max=MAX_PHOTOS)
     if problems:
         raise ApiError(400, serializers.field_problems(problems))
+    # The key's last use is kept, and photos are re-encoded without holding the database (on
+    # SQLite a transaction holds the write lock: see portal.db.end_reading).
+    db.session.commit()
     try:
         names = services.store_media(found.media)
     except PhotoError as error:
@@ -176,6 +181,7 @@ def _create(fmt: str) -> Response:
 
 
 @bp.get(V2 + "/requests/<name>")
+@writes_on_get  # the key's last use
 def request_one(name: str) -> Response:
     """One request, as a list of one (the spec's shape)."""
     reference, fmt = _split(name)

@@ -4,7 +4,6 @@ Types and required fields here; the portal's rules live in services.
 """
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -23,11 +22,12 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 from wtforms.widgets import NumberInput
 
 from portal.courses.models import LANGUAGE_TITLES, PURPOSE_TITLES
+from portal.forms import PortalForm
 from portal.i18n import _l
-from portal.reports.forms import DayField, TimeOfDayField, ParsedField
+from portal.reports.forms import DayField, ParsedField, TimeOfDayField
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     """A GET form: it works without JavaScript, and its URL can be shared."""
 
     class Meta:
@@ -41,7 +41,7 @@ class FilterForm(FlaskForm):
     date = DayField(_l("From"), validators=[Optional()])
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(PortalForm):
     """Name, e-mail, phone (optional), why, consent: nothing else is asked."""
 
     submission_key = HiddenField()
@@ -61,7 +61,7 @@ class SignUpForm(FlaskForm):
         validators=[InputRequired(message=_l("You must accept the privacy notice to sign up."))])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button: links in e-mails only show a page, the button does the thing."""
 
 
@@ -97,7 +97,7 @@ class DateRowForm(Form):
         return not any(getattr(self[name], "raw_text", None) for name in ("day", "start", "end"))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(PortalForm):
     """A session as the organiser describes it; the portal's rules are checked by the services."""
 
     course_type = SelectField(_l("Course"), choices=[], validate_choice=False)
@@ -119,7 +119,7 @@ class SessionForm(FlaskForm):
     notes_en = TextAreaField(_l("Practical information in English"))
 
 
-class PromoteForm(FlaskForm):
+class PromoteForm(PortalForm):
     """Move one person from the waiting list to the attendee list, ahead of the queue."""
 
     reason = TextAreaField(_l("Why this person goes before the others"),
@@ -128,7 +128,7 @@ class PromoteForm(FlaskForm):
     over_capacity = BooleanField(_l("Even if the session is full: take one person more than the number of places"))
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(PortalForm):
     """Present or absent: the value of the button pressed."""
 
     attended = StringField(validators=[AnyOf(["1", "0"])])

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import DateInput, TimeInput
 
 from portal.abuse import HumanCheck
+from portal.forms import PortalForm
 from portal.i18n import _l
 
 DETAIL_LABELS = {
@@ -91,7 +91,7 @@ class TimeOfDayField(ParsedField):
         return value.strftime("%H:%M")
 
 
-class ReportForm(HumanCheck, FlaskForm):
+class ReportForm(HumanCheck, PortalForm):
     """What, when, where, the category's questions, photos, contact and consent."""
 
     submission_key = HiddenField()
@@ -132,7 +132,7 @@ class ReportForm(HumanCheck, FlaskForm):
         return [self[name] for name in questions]
 
 
-class AddInformationForm(HumanCheck, FlaskForm):
+class AddInformationForm(HumanCheck, PortalForm):
     """The reporter adds to a report from the tracking page."""
 
     text = TextAreaField(_l("Additional information"),
@@ -141,7 +141,7 @@ class AddInformationForm(HumanCheck, FlaskForm):
                                description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
 
 
-class TrackForm(HumanCheck, FlaskForm):
+class TrackForm(HumanCheck, PortalForm):
     """Find a report with its reference and the e-mail address given with it."""
 
     reference = StringField(_l("Reference"), description=_l("For example BX-7KQ2-M9XD."),
@@ -150,13 +150,13 @@ class TrackForm(HumanCheck, FlaskForm):
         InputRequired(message=_l("Give the e-mail address you used for the report."))])
 
 
-class DoneForm(FlaskForm):
+class DoneForm(PortalForm):
     """A button form: the reporter says the problem is solved or no longer needs action."""
 
 
 # Staff actions ------------------------------------------------------------------------------
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """Every staff action carries the version of the report the person saw."""
 
     version = HiddenField()

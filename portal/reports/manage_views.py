@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import geo
 from portal.accounts.models import Role
+from portal.db import writes_on_get
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, localized
 from portal.reports import privacy, services, triage, uploads
@@ -71,6 +72,7 @@ def statistics() -> str:
 
 
 @bp.get("/reports/export.csv")
+@writes_on_get  # the access log
 def export() -> Response:
     """The filtered list as CSV (UTF-8 with BOM); contact data only for those who may see it."""
     filters = triage.parse_filters(request.args)
@@ -130,6 +132,7 @@ def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
 
 
 @bp.get("/reports/<reference>")
+@writes_on_get  # the access log
 def report(reference: str) -> str:
     """Every detail of one report, its photos, its place, and its timeline."""
     found = triage.report_for(current_user, reference)
@@ -197,6 +200,7 @@ def act(reference: str, action: str) -> Any:
 
 
 @bp.get("/reports/<reference>/photos/<int:photo_id>")
+@writes_on_get  # the access log
 def photo(reference: str, photo_id: int) -> Response:
     """A photo, only for staff allowed to see the report; never cached, never sniffed."""
     found = triage.report_for(current_user, reference)

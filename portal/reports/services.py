@@ -211,11 +211,10 @@ def submit_report(draft: Draft) -> Submitted:
     """Check, route, store and announce a report; one function for the web form and Open311.
 
     Raises InvalidReport, NeedsMunicipality or OutsideRegion (then nothing is stored). The same
-    ``submission_key`` twice (a double click, a reloaded POST) gives back the first report.
+    ``submission_key`` twice (a double click, a reloaded POST) gives back the first report: the
+    column is unique, so the second insert fails and the first report is looked up then. (No
+    look-up before: a query on every submission for what a double click rarely causes.)
     """
-    existing = _existing(draft.submission_key)
-    if existing is not None:
-        return Submitted(existing, None, created=False)
     errors = validate(draft)
     if errors:
         raise InvalidReport(errors)

@@ -35,12 +35,17 @@ def photo_error_message(error: PhotoError) -> str:
     return _("This file is not a photo the portal can read. Send a JPEG, PNG or WebP photo.")
 
 
+def any_new(files: Iterable[FileStorage]) -> bool:
+    """Whether the request carries a file to re-encode (a form sends an empty part when none)."""
+    return any(upload and upload.filename for upload in files)
+
+
 def accept_uploads(files: Iterable[FileStorage], kept: list[str]) -> tuple[list[str], list[str]]:
     """Re-encode and store new uploads; returns (all photo names, error messages)."""
     names = [name for name in kept if store().exists(name)][:MAX_PHOTOS]
     errors: list[str] = []
     for upload in files:
-        if not upload or not upload.filename:
+        if not any_new([upload]):
             continue
         if len(names) >= MAX_PHOTOS:
             errors.append(_("Add at most %(max)s photos.", max=MAX_PHOTOS))

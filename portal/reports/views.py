@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal import geo
+from portal.db import end_reading
 from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language
 from portal.notify.services import external_url
@@ -75,7 +76,10 @@ def new(code: str) -> Response | str | tuple[str, int]:
     else:
         form_ok = form.validate()
         kept = [name for name in (form.kept_photos.data or "").split(",") if name]
-        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), kept)
+        files = request.files.getlist(form.photos.name)
+        if uploads.any_new(files):
+            end_reading()  # photos are re-encoded without holding the database
+        names, photo_errors = uploads.accept_uploads(files, kept)
         form.kept_photos.data = ",".join(names)
         form.photos.errors = list(form.photos.errors) + photo_errors
         if form_ok and not photo_errors:
@@ -90,10 +94,11 @@ def new(code: str) -> Response | str | tuple[str, int]:
                     uploads.store().delete(name)
                 return render_template("reports/outside.html", postal_code=form.postal_code.data)
             else:
+                reference = submitted.report.reference  # read before the commit expires it
                 db.session.commit()
                 if submitted.tracking_secret:
-                    _remember("reports_done", submitted.report.reference, submitted.tracking_secret)
-                return redirect(url_for(".done", reference=submitted.report.reference), code=303)
+                    _remember("reports_done", reference, submitted.tracking_secret)
+                return redirect(url_for(".done", reference=reference), code=303)
     form.stamp()
     if routing is not None:
         form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
@@ -201,7 +206,10 @@ def show(reference: str) -> Response | str | tuple[str, int]:
     form = AddInformationForm()
     if request.method == "POST":
         form_ok = form.validate()
-        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), [])
+        files = request.files.getlist(form.photos.name)
+        if uploads.any_new(files):
+            end_reading()  # photos are re-encoded without holding the database
+        names, photo_errors = uploads.accept_uploads(files, [])
         form.photos.errors = list(form.photos.errors) + photo_errors
         if form_ok and not photo_errors:
             try:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.reports.models import Report, ReportPhoto
+from portal.reports.photos import reencode
 from portal.reports.services import REFERENCE_PATTERN, brussels_now
 from tests.api.conftest import (
     API,
@@ -25,7 +26,7 @@ from tests.api.conftest import (
     PARVIS_SAINT_GILLES,
     Key,
 )
-from tests.reports.helpers import jpeg_with_gps
+from tests.reports.helpers import database_is_free, jpeg_with_gps
 
 
 def stored(app: Flask) -> list[Report]:
@@ -257,6 +258,24 @@ def test_multipart_with_photos(app: Flask, client: FlaskClient, submitter: Key) 
         assert path.is_file()
         with Image.open(path) as image:
             assert image.format == "JPEG" and not image.getexif()
+
+
+def test_photos_are_reencoded_without_holding_the_database(app: Flask, client: FlaskClient,
+                                                          submitter: Key, monkeypatch) -> None:
+    from portal.api import services as api_services
+
+    seen: list[bool] = []
+
+    def watched(stream):  # type: ignore[no-untyped-def]
+        seen.append(database_is_free())
+        return reencode(stream)
+
+    monkeypatch.setattr(api_services, "reencode", watched)
+    data = {"api_key": submitter.raw, "service_code": "vandalism", "description": "Broken window",
+            **FLAGEY_IXELLES, "media": [(io.BytesIO(jpeg_with_gps()), "phone.jpg")]}
+    response = client.post(f"{API}/requests.json", data=data, content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert seen == [True] and len(stored(app)[0].photos) == 1
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

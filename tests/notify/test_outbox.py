@@ -33,7 +33,7 @@ BODY_NL = ("Brussels preventieportaal: BXL-42\n27 november 2026\nJan & Piet <jp>
 def queue(app: Flask, recipient: str = "jan@example.be", language: str = "nl",
           attachments: list[Attachment] | None = None) -> int:
     """Queue the test notice from inside a French request, commit, return its id."""
-    with app.test_request_context("/fr/"):
+    with app.test_request_context("/fr/", method="POST"):  # e-mails are queued by changes
         app.preprocess_request()  # runs the URL processor: this request speaks French
         message = queue_email(recipient, "test_notice", language, attachments=attachments,
                               ref="BXL-42", day=date(2026, 11, 27), name="Jan & Piet <jp>")
@@ -55,7 +55,7 @@ def send(app: Flask, **kwargs: Any) -> SendReport:
 
 
 def test_queue_renders_in_recipient_language_and_leaves_commit_to_caller(mail_app: Flask) -> None:
-    with mail_app.test_request_context("/fr/"):
+    with mail_app.test_request_context("/fr/", method="POST"):  # e-mails are queued by changes
         mail_app.preprocess_request()
         assert current_language() == "fr"
         message = queue_email("jan@example.be", "test_notice", "nl", ref="BXL-42",

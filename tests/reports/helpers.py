@@ -54,3 +54,27 @@ def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif, comment=b"secret comment")
     return out.getvalue()
+
+
+def database_is_free() -> bool:
+    """True when nothing holds the database: no open transaction in this request's session, and
+    on SQLite another connection can take the write lock at once."""
+    from portal.extensions import db
+
+    if db.session().in_transaction():
+        return False
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        return True
+    import sqlite3
+
+    other = sqlite3.connect(url.database, timeout=0.05, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:  # database is locked
+        return False
+    finally:
+        other.close()
+

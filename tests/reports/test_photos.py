@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zlib
 import struct
 
@@ -9,7 +10,7 @@ import pytest
 from PIL import Image
 
 from portal.reports.photos import MAX_BYTES, PhotoError, PhotoStore, reencode
-from tests.reports.helpers import jpeg_with_gps, post_report
+from tests.reports.helpers import database_is_free, jpeg_with_gps, post_report
 
 
 def png(size: tuple[int, int], mode: str = "RGBA") -> bytes:
@@ -119,3 +120,36 @@ def test_clean_uploads_removes_only_old_unclaimed_files(app) -> None:
     assert "Removed 1 unclaimed photo(s)." in result.output
     with app.app_context():
         assert photos.exists(claimed) and photos.exists(fresh) and not photos.exists(orphan)
+
+
+def test_photos_are_reencoded_without_holding_the_database(app, client, monkeypatch) -> None:
+    """Re-encoding a phone photo takes about half a second: no other request may wait for it."""
+    from portal.reports import uploads
+    from tests.conftest import csrf_token
+
+    seen: list[bool] = []
+
+    def watched(stream):
+        seen.append(database_is_free())
+        return reencode(stream)
+
+    monkeypatch.setattr(uploads, "reencode", watched)
+    response = post_report(client, photos=(io.BytesIO(jpeg_with_gps()), "a.jpg"))
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="http://[^/"]+(/fr/track/[^"]+)"', page).group(1)
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(link, follow_redirects=True).get_data(as_text=True)
+    response = client.post(f"/fr/track/report/{reference}", content_type="multipart/form-data",
+                           data={"csrf_token": csrf_token(page), "text": "Encore une photo",
+                                 "photos": (io.BytesIO(jpeg_with_gps()), "b.jpg")})
+    assert response.status_code == 303
+    assert seen == [True, True]
+    with app.app_context():
+        from sqlalchemy import select
+
+        from portal.extensions import db
+        from portal.reports.models import Report
+
+        report = db.session.scalar(select(Report).where(Report.reference == reference))
+        assert len(report.photos) == 2
