@@ -54,7 +54,7 @@ def users() -> str:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user() -> Any:
-    """Create an account; the new colleague chooses a password with the link sent by e-mail."""
+    """Create an account; the new colleague chooses a password with the link of a welcome e-mail."""
     form = UserCreateForm()
     if form.validate_on_submit():
         if services.find_user(form.email.data) is not None:
@@ -70,9 +70,11 @@ def new_user() -> Any:
                 db.session.rollback()
                 form.email.errors.append(_("The account could not be created. Check the form."))
             else:
-                queue_email(user.email, "password_reset", user.language, user=user,
+                queue_email(user.email, "staff_welcome", user.language, user=user,
+                            municipalities=sorted(m.name(user.language) for m in user.municipalities),
                             reset_url=external_url("accounts.reset_password", token=secret,
-                                                   lang=user.language))
+                                                   lang=user.language),
+                            request_url=external_url("accounts.reset_request", lang=user.language))
                 db.session.commit()
                 flash(_("The account of %(name)s has been created. We have sent %(email)s a link to choose a password; it works for one hour.",
                         name=user.name, email=user.email), "success")

@@ -207,7 +207,7 @@ def invite_user(email: str, name: str, role: str, *, municipalities: list[str] |
     """Create an account nobody knows the password of, and a reset secret to choose one.
 
     The administrator never sees nor chooses the password: the new colleague sets it with
-    the link of the password-reset e-mail (the caller queues it in the same transaction).
+    the link of the welcome e-mail (the caller queues it in the same transaction).
     """
     user = create_user(email, name, role, secrets.token_urlsafe(32),
                        municipalities=municipalities, language=language)
