@@ -78,8 +78,6 @@ def export() -> Response:
     filters = triage.parse_filters(request.args)
     rows = triage.export_rows(current_user, filters)
     with_contact = current_user.role == Role.STAFF
-    privacy.log_access(current_user, "export", detail=f"{len(rows)} reports; filters: {filters.query_args()}")
-    db.session.commit()
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -99,6 +97,10 @@ def export() -> Response:
         if with_contact:
             line += [_csv_safe(report.email or ""), _csv_safe(report.phone or "")]
         writer.writerow(line)
+    # Logged and committed once the file is written: a commit expires the loaded reports, and
+    # reading them after it cost one query per report (16,844 for a month of the Region).
+    privacy.log_access(current_user, "export", detail=f"{len(rows)} reports; filters: {filters.query_args()}")
+    db.session.commit()
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import utcnow
@@ -71,8 +71,15 @@ class Report(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "report"
     __table_args__ = (
-        # The staff list: a municipality's reports by status, newest first.
-        Index("ix_report_municipality_status_created", "municipality_nis", "status", "created_at"),
+        # The staff list and its counts per status: a municipality's reports by status, newest
+        # first, spam left out (as every list but the spam list does). Partial on spam, so that
+        # counting a municipality's reports by status reads this index alone: with spam outside
+        # it, every report was read from the table (110 ms for 68,000 reports: benchmarks/).
+        Index("ix_report_triage", "municipality_nis", "status", "created_at",
+              sqlite_where=text("spam IS 0"), postgresql_where=text("spam IS false")),
+        # The same for a category (its list and counts, for a coordinator above all).
+        Index("ix_report_category_triage", "category_code", "status", "created_at",
+              sqlite_where=text("spam IS 0"), postgresql_where=text("spam IS false")),
         Index("ix_report_municipality_created", "municipality_nis", "created_at"),
         Index("ix_report_created", "created_at"),
     )
