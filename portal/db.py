@@ -5,10 +5,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, String, Text, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 #: Stable constraint names, so that Alembic can alter tables on SQLite (batch mode) and
@@ -55,6 +55,19 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION),
                         type_annotation_map={datetime: UTCDateTime()})
+
+
+class NamedPerLanguage:
+    """Mixin of reference data a resident reads (categories, course types): a name and a
+    description in each language, read with ``portal.i18n.localized(row, "name")``."""
+
+    name_fr: Mapped[str] = mapped_column(String(120))
+    name_nl: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    #: One or two lines that help a resident choose.
+    description_fr: Mapped[str] = mapped_column(Text)
+    description_nl: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text)
 
 
 #: HTTP methods that only read: their requests start SQLite transactions without the write lock.

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import utcnow
+from portal.db import NamedPerLanguage, utcnow
 from portal.extensions import db
 from portal.i18n import _l
 
@@ -22,7 +22,7 @@ LANGUAGE_TITLES = {
 }
 
 
-class CourseType(db.Model):  # type: ignore[name-defined]
+class CourseType(NamedPerLanguage, db.Model):  # type: ignore[name-defined]
     """A kind of first-aid course (reference data, names stored per language)."""
 
     __tablename__ = "course_type"
@@ -33,12 +33,6 @@ class CourseType(db.Model):  # type: ignore[name-defined]
     active: Mapped[bool] = mapped_column(default=True)
     #: Approximate total length, for residents choosing a course.
     hours: Mapped[int] = mapped_column(default=0)
-    name_fr: Mapped[str] = mapped_column(String(120))
-    name_nl: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120))
-    description_fr: Mapped[str] = mapped_column(Text)
-    description_nl: Mapped[str] = mapped_column(Text)
-    description_en: Mapped[str] = mapped_column(Text)
 
 
 class SessionStatus:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import utcnow
+from portal.db import NamedPerLanguage, utcnow
 from portal.extensions import db
 from portal.i18n import _l
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from portal.accounts.models import StaffUser
 
 
-class Category(db.Model):  # type: ignore[name-defined]
+class Category(NamedPerLanguage, db.Model):  # type: ignore[name-defined]
     """A kind of nuisance of the prevention plan; also an Open311 service."""
 
     __tablename__ = "category"
@@ -30,13 +30,6 @@ class Category(db.Model):  # type: ignore[name-defined]
     acknowledge_days: Mapped[int] = mapped_column(default=2)
     #: Working days within which a report should be closed.
     close_days: Mapped[int] = mapped_column(default=30)
-    name_fr: Mapped[str] = mapped_column(String(120))
-    name_nl: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120))
-    #: One line that helps a resident choose the category.
-    description_fr: Mapped[str] = mapped_column(Text)
-    description_nl: Mapped[str] = mapped_column(Text)
-    description_en: Mapped[str] = mapped_column(Text)
 
 
 class Status:
