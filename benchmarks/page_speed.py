@@ -54,7 +54,6 @@ import re  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -67,8 +66,11 @@ from html.parser import HTMLParser  # noqa: E402
 from http import HTTPStatus  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from benchmarks import load  # noqa: E402
+from benchmarks.load import (HOST, Processes, free_port, needed_tool,  # noqa: E402
+                             raise_keyboard_interrupt)
+
 REPO = Path(_HERE).parent
-HOST = "127.0.0.1"  # the only address this benchmark ever sends traffic to
 TARGET_RATIO = 0.50
 DEFAULT_PATHS = ("/fr/", "/fr/report/", "/fr/courses/")
 #: The complete report submission (a POST that stores a new report each time).
@@ -85,43 +87,7 @@ BUSY_CPU = 0.10
 SETUP_TIMEOUT_S = 600.0
 
 
-# --------------------------------------------------------------------------- processes
-
-class Processes:
-    """Every child started in its own process group, so that stopping it stops its children."""
-
-    def __init__(self) -> None:
-        self._procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(argv, start_new_session=True, **kwargs)  # type: ignore[call-overload]
-        self._procs.append(proc)
-        return proc
-
-    def stop(self, proc: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                pass
-        # The leader may be gone while a worker of its group is still alive: kill what is left.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        if proc in self._procs:
-            self._procs.remove(proc)
-
-    def stop_all(self) -> None:
-        for proc in list(reversed(self._procs)):
-            self.stop(proc)
-
-
-def _raise_keyboard_interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
+# --------------------------------------------------------------------------- machine
 
 def other_cpu(seconds_: float = 2.0) -> float:
     """Share of all cores busy (not idle nor waiting on I/O) over ``seconds_``, from /proc/stat.
@@ -141,23 +107,6 @@ def other_cpu(seconds_: float = 2.0) -> float:
     total1, idle1 = sample()
     total = total1 - total0
     return (total - (idle1 - idle0)) / total if total > 0 else 0.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def tool(name: str) -> str:
-    """A console script of this interpreter's environment, else one on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if not found:
-        sys.exit(f"error: {name} not found (next to {sys.executable} or on PATH)")
-    return found
 
 
 # --------------------------------------------------------------------------- HTTP checks
@@ -199,7 +148,7 @@ class Server:
 
 def start_server(server: Server, procs: Processes, workers: int, probe: str) -> None:
     """Start gunicorn on a free loopback port and wait until ``probe`` answers at all."""
-    gunicorn = tool("gunicorn")
+    gunicorn = needed_tool("gunicorn")
     for _attempt in range(3):  # the free port may be taken between our check and gunicorn's bind
         server.port = free_port()
         argv = [gunicorn, "-w", str(workers), "-k", "sync", "-b", f"{HOST}:{server.port}",
@@ -385,9 +334,7 @@ def count_reports(instance: Path) -> int:
 
 def portal_env(instance: Path) -> dict[str, str]:
     """The environment of every portal command: only this run's PORTAL_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    env["PORTAL_INSTANCE_PATH"] = str(instance)
-    env["PORTAL_SECRET_KEY"] = secrets.token_urlsafe(48)
+    env = load.portal_env(instance)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
@@ -428,9 +375,9 @@ _COURSES_DEMO = (
 
 def prepare_instance(procs: Processes, env: dict[str, str], log: Path) -> None:
     """Compile the translations, then migrate, seed and index the throwaway instance."""
-    flask = [tool("flask"), "--app", "portal"]
+    flask = [needed_tool("flask"), "--app", "portal"]
     steps = [
-        ("pybabel compile", [tool("pybabel"), "-q", "compile", "-d", "portal/translations"]),
+        ("pybabel compile", [needed_tool("pybabel"), "-q", "compile", "-d", "portal/translations"]),
         ("flask db upgrade", [*flask, "db", "upgrade"]),
         ("flask portal seed", [*flask, "portal", "seed"]),
         ("flask portal geo-index", [*flask, "portal", "geo-index"]),
@@ -646,9 +593,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("error: wrk is not installed (apt-get install wrk)")
     # Ctrl-C, kill and a closed terminal all stop every process (SIGINT even when the shell
     # that started us in the background had it ignored).
-    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    signal.signal(signal.SIGHUP, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    signal.signal(signal.SIGHUP, raise_keyboard_interrupt)
 
     procs = Processes()
     tmp = Path(tempfile.mkdtemp(prefix="portal-http-bench-"))

@@ -97,6 +97,7 @@ from unittest import mock  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
 from benchmarks import page_speed  # noqa: E402
+from benchmarks.load import Processes, raise_keyboard_interrupt, table  # noqa: E402
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -584,18 +585,6 @@ def inline(statement: str, parameters: Sequence[Any]) -> str:
     return " ".join("".join(out).split())
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int]) -> str:
-    cells = [[str(c) for c in row] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def render(row: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-
-    return "\n".join([render(cells[0]), "  ".join("-" * w for w in widths if w).rstrip(),
-                      *(render(row) for row in cells[1:])])
-
-
 # --------------------------------------------------------------------------- main
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -626,9 +615,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for name in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(name, page_speed._raise_keyboard_interrupt)
+        signal.signal(name, raise_keyboard_interrupt)
 
-    procs = page_speed.Processes()
+    procs = Processes()
     tmp = Path(tempfile.mkdtemp(prefix="portal-workspace-bench-"))
     instance = tmp / "instance"
     instance.mkdir()

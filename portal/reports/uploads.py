@@ -14,6 +14,7 @@ from flask import current_app
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from portal.db import end_reading
 from portal.i18n import _
 from portal.reports.photos import MAX_PHOTOS, PhotoError, PhotoStore, reencode
 
@@ -35,18 +36,18 @@ def photo_error_message(error: PhotoError) -> str:
     return _("This file is not a photo the portal can read. Send a JPEG, PNG or WebP photo.")
 
 
-def any_new(files: Iterable[FileStorage]) -> bool:
-    """Whether the request carries a file to re-encode (a form sends an empty part when none)."""
-    return any(upload and upload.filename for upload in files)
-
-
 def accept_uploads(files: Iterable[FileStorage], kept: list[str]) -> tuple[list[str], list[str]]:
-    """Re-encode and store new uploads; returns (all photo names, error messages)."""
+    """Re-encode and store new uploads; returns (all photo names, error messages).
+
+    When there is something to re-encode, the caller's reading transaction ends first: the
+    database is never held while photos are re-encoded (see ``portal.db.end_reading``).
+    """
     names = [name for name in kept if store().exists(name)][:MAX_PHOTOS]
     errors: list[str] = []
-    for upload in files:
-        if not any_new([upload]):
-            continue
+    new = [upload for upload in files if upload and upload.filename]  # empty parts: no file
+    if new:
+        end_reading()
+    for upload in new:
         if len(names) >= MAX_PHOTOS:
             errors.append(_("Add at most %(max)s photos.", max=MAX_PHOTOS))
             break

@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal import geo
-from portal.db import end_reading
 from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language
 from portal.notify.services import external_url
@@ -76,10 +75,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
     else:
         form_ok = form.validate()
         kept = [name for name in (form.kept_photos.data or "").split(",") if name]
-        files = request.files.getlist(form.photos.name)
-        if uploads.any_new(files):
-            end_reading()  # photos are re-encoded without holding the database
-        names, photo_errors = uploads.accept_uploads(files, kept)
+        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), kept)
         form.kept_photos.data = ",".join(names)
         form.photos.errors = list(form.photos.errors) + photo_errors
         if form_ok and not photo_errors:
@@ -206,10 +202,7 @@ def show(reference: str) -> Response | str | tuple[str, int]:
     form = AddInformationForm()
     if request.method == "POST":
         form_ok = form.validate()
-        files = request.files.getlist(form.photos.name)
-        if uploads.any_new(files):
-            end_reading()  # photos are re-encoded without holding the database
-        names, photo_errors = uploads.accept_uploads(files, [])
+        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), [])
         form.photos.errors = list(form.photos.errors) + photo_errors
         if form_ok and not photo_errors:
             try:
