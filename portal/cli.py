@@ -18,7 +18,7 @@ portal_cli = AppGroup("portal", help="Brussels prevention portal commands.")
 @click.option("--demo", is_flag=True, help="Also load demo data (never in production).")
 def seed(demo: bool) -> None:
     """Load the reference data (municipalities, police zones, categories); safe to repeat."""
-    from portal.courses.services import sync_course_types
+    from portal.courses.listing import sync_course_types
     from portal.reports.services import sync_categories
     from portal.territory.services import sync_reference
 
@@ -219,7 +219,7 @@ portal_cli.add_command(courses_cli)
 @courses_cli.command("tick")
 def courses_tick() -> None:
     """Expire offers and make new ones, send reminders, erase old data; run it every minute."""
-    from portal.courses.services import tick
+    from portal.courses.schedule import tick
 
     report = tick()
     click.echo(f"Courses: {report.expired} offers expired, {report.offered} places offered, "

@@ -84,7 +84,7 @@ class Database:
 
 
 def seed_reference() -> None:
-    from portal.courses.services import sync_course_types
+    from portal.courses.listing import sync_course_types
     from portal.reports.services import sync_categories
     from portal.territory.services import sync_reference
 

@@ -5,15 +5,14 @@ import secrets
 from datetime import timedelta
 
 import pyotp
-
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import PasswordReset, Role, StaffUser
 from portal.db import utcnow
 from portal.extensions import db
-from portal.reports.services import hash_secret
 from portal.territory.models import Municipality
+from portal.tokens import hash_secret
 
 MIN_PASSWORD_LENGTH = 12
 RESET_VALIDITY = timedelta(hours=1)

@@ -12,21 +12,24 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from portal import geo
-from portal.config import LANGUAGES, TIMEZONE
+from portal.config import LANGUAGES
 from portal.i18n import _, localized
 from portal.reports.models import Category, Report
-from portal.reports.services import POLICE_DECLARATION_CHOICES, QUESTIONS, normalise_reference
+from portal.reports.services import (
+    POLICE_DECLARATION_CHOICES,
+    QUESTIONS,
+    normalise_reference,
+)
+from portal.times import BRUSSELS
 
 from . import services
 from .services import RequestFilter, Submission
 
-BRUSSELS = ZoneInfo(TIMEZONE)
 #: This server's jurisdiction. A client may omit it or send it empty; any other value is a 400.
 JURISDICTION_ID = "brussels.prevention"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

@@ -5,7 +5,6 @@ a request into the dataclasses below, and its serializers turn reports back into
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from portal.reports import uploads
 from portal.reports.models import Category, Report, Status
 from portal.reports.photos import MAX_PHOTOS, PhotoError, reencode
 from portal.reports.services import Draft, active_categories, get_active_category
+from portal.tokens import hash_secret
 
 from .models import ApiKey, Scope
 
@@ -38,10 +38,6 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 
 class KeyProblem(ValueError):
     """An operator's request about keys cannot be done; the message says why."""
-
-
-def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def create_key(name: str, scopes: Iterable[str], municipalities: Iterable[str]) -> tuple[ApiKey, str]:
@@ -64,7 +60,7 @@ def create_key(name: str, scopes: Iterable[str], municipalities: Iterable[str]) 
     if db.session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise KeyProblem(f"A key named {name!r} exists already: choose another name.")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
-    key = ApiKey(name=name, key_hash=hash_key(raw), prefix=raw[:SHOWN_PREFIX], scopes=scopes,
+    key = ApiKey(name=name, key_hash=hash_secret(raw), prefix=raw[:SHOWN_PREFIX], scopes=scopes,
                  municipalities=nis_codes)
     db.session.add(key)
     db.session.flush()
@@ -91,7 +87,7 @@ def authenticate(raw: str | None) -> ApiKey | None:
     """The active key ``raw`` names, or None (unknown or revoked); notes when it was used."""
     if not raw or len(raw) > 200:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw)))
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_secret(raw)))
     if key is None or not key.active:
         return None
     now = utcnow()
@@ -267,8 +263,7 @@ def draft(submission: Submission, key: ApiKey, language: str, photo_names: list[
     submission_key = None
     if submission.idempotency_key:
         # Scoped to the key: two partners who pick the same idempotency key get two reports.
-        submission_key = hashlib.sha256(
-            f"{key.id}:{submission.idempotency_key}".encode()).hexdigest()
+        submission_key = hash_secret(f"{key.id}:{submission.idempotency_key}")
     return Draft(
         category_code=submission.code, description=submission.description,
         occurred_on=submission.occurred_on or today(), occurred_at_time=submission.occurred_at_time,

@@ -6,10 +6,16 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from portal.courses import services
-from portal.courses.models import CourseSession, Purpose, Registration, RegistrationStatus
+from portal.courses import organising, signup
+from portal.courses.models import (
+    CourseSession,
+    Purpose,
+    Registration,
+    RegistrationStatus,
+)
 from portal.db import utcnow
 from portal.extensions import db
+from portal.times import BRUSSELS
 
 #: Reserved top-level domain: these addresses can never receive mail.
 DEMO_DOMAIN = "demo.invalid"
@@ -37,8 +43,8 @@ SESSIONS = [
 
 
 def _day_at(days: int, hour: int) -> datetime:
-    day = (utcnow() + timedelta(days=days)).astimezone(services.BRUSSELS).date()
-    return datetime.combine(day, time(hour), services.BRUSSELS)
+    day = (utcnow() + timedelta(days=days)).astimezone(BRUSSELS).date()
+    return datetime.combine(day, time(hour), BRUSSELS)
 
 
 def load() -> Iterator[str]:
@@ -51,7 +57,7 @@ def load() -> Iterator[str]:
             continue
         dates = [(_day_at(days + 7 * n, hour), _day_at(days + 7 * n, hour) + timedelta(hours=hours))
                  for n in range(count)]
-        session = services.create_session(services.SessionDraft(
+        session = organising.create_session(organising.SessionDraft(
             course_type_code=course_type, language=language, venue_name=venue, address=address,
             municipality_nis=nis, capacity=capacity, dates=dates, notes=dict(NOTES)))
         # Places taken by demo people, without messages: nobody is there to read them.
@@ -61,7 +67,7 @@ def load() -> Iterator[str]:
                 session_id=session.id, status=RegistrationStatus.CONFIRMED,
                 name=f"Demo participant {n + 1}", email=email, language=language,
                 purpose=Purpose.DRIVING_LICENCE if course_type == "driving-licence" else Purpose.GENERAL,
-                active_key=services.active_key(course_type, email), confirmed_at=utcnow()))
+                active_key=signup.active_key(course_type, email), confirmed_at=utcnow()))
         added += 1
     db.session.flush()
     yield f"Demo course sessions: {added} added."

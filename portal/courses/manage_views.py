@@ -1,8 +1,9 @@
 """The organisers' workspace for courses (``/<lang>/manage/courses``). Thin: rules in services.
 
-Who may do what is decided in ``services`` (``require_course_role``, ``session_for``,
-``registration_for``): organisers manage their own sessions, administrators all of them,
-other staff get 403, and another organiser's session is a 404.
+Who may do what is decided in ``organising`` (``require_course_role``, ``session_for``,
+``registration_for``): organisers manage their own sessions, administrators all of them.
+This blueprint maps the refusals to HTTP: other staff get 403, and another organiser's session
+is a 404.
 """
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms import Field
@@ -18,8 +28,14 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import geo
 from portal.accounts.models import Role
-from portal.courses import services
-from portal.courses.forms import MAX_DATES, CheckInForm, ConfirmForm, PromoteForm, SessionForm
+from portal.courses import documents, exceptions, listing, organising, places
+from portal.courses.forms import (
+    MAX_DATES,
+    CheckInForm,
+    ConfirmForm,
+    PromoteForm,
+    SessionForm,
+)
 from portal.courses.models import (
     LANGUAGE_TITLES,
     CourseSession,
@@ -28,8 +44,10 @@ from portal.courses.models import (
     SessionStatus,
 )
 from portal.db import utcnow
+from portal.errors import render_error
 from portal.extensions import csrf, db
 from portal.i18n import _, _l, current_language, localized, speaking
+from portal.times import BRUSSELS
 
 bp = Blueprint("manage_courses", __name__, url_prefix="/<any(fr,nl,en):lang>/manage/courses")
 #: Ids fit a database integer: a larger number is no session (404), never a database error.
@@ -58,7 +76,19 @@ PURPOSE_SHORT_TITLES = {
 @login_required
 def _organisers_only() -> None:
     """Every page needs a logged-in organiser or administrator (others: 403)."""
-    services.require_course_role(current_user)
+    organising.require_course_role(current_user)
+
+
+@bp.errorhandler(exceptions.NotOrganiser)
+def _not_organiser(error: exceptions.NotOrganiser) -> tuple[str, int]:
+    """Staff who do not organise courses: forbidden (the error page is in their language)."""
+    return render_error(403)
+
+
+@bp.errorhandler(exceptions.NotManaged)
+def _not_managed(error: exceptions.NotManaged) -> tuple[str, int]:
+    """Someone else's session, or none: not found, so that its existence is not revealed."""
+    return render_error(404)
 
 
 @bp.after_request
@@ -71,7 +101,7 @@ def _not_cached(response: Response) -> Response:
 @bp.app_template_global()
 def manages_courses(user: Any) -> bool:
     """For the staff navigation: whether to show the link to the courses."""
-    return bool(getattr(user, "is_authenticated", False)) and services.manages_courses(user)
+    return bool(getattr(user, "is_authenticated", False)) and organising.manages_courses(user)
 
 
 def _is_admin() -> bool:
@@ -83,18 +113,18 @@ def _is_admin() -> bool:
 @bp.get("/")
 def index() -> str:
     """The sessions this person manages: upcoming ones first, then past ones."""
-    lists = services.sessions_for(current_user)
+    lists = organising.sessions_for(current_user)
     every = lists.upcoming + lists.past
     return render_template("courses/manage/index.html", lists=lists,
-                           seats=services.availabilities(every),
-                           organisers=services.organiser_names(every) if _is_admin() else None,
+                           seats=places.availabilities(every),
+                           organisers=organising.organiser_names(every) if _is_admin() else None,
                            status_titles=SESSION_STATUS_TITLES)
 
 
 # Create and edit --------------------------------------------------------------------------------
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(services.BRUSSELS)
+    return moment.astimezone(BRUSSELS)
 
 
 def _session_form(session: CourseSession | None) -> SessionForm:
@@ -115,7 +145,7 @@ def _session_form(session: CourseSession | None) -> SessionForm:
         if request.method == "GET":
             form.language.data = current_language()
     lang = current_language()
-    types = services.active_course_types()
+    types = listing.active_course_types()
     form.course_type.choices = [SelectChoice("", _("Choose a course"))] + [
         SelectChoice(t.code, localized(t, "name")) for t in types]
     if session is not None and session.course_type_code not in {t.code for t in types}:
@@ -124,9 +154,9 @@ def _session_form(session: CourseSession | None) -> SessionForm:
     form.municipality.choices = [SelectChoice("", _("Choose a municipality"))] + [
         SelectChoice(m.nis, m.name(lang)) for m in sorted(geo.municipalities(), key=lambda m: m.name(lang))]
     if _is_admin():
-        people = [(str(o.id), o.name) for o in services.organisers()]
+        people = [(str(o.id), o.name) for o in organising.organisers()]
         if session is not None and session.organiser_id and str(session.organiser_id) not in dict(people):
-            names = services.organiser_names([session])
+            names = organising.organiser_names([session])
             people.append((str(session.organiser_id), names.get(session.organiser_id, "?")))
         form.organiser.choices = [SelectChoice("", _("Nobody: administrators only"))] + [
             SelectChoice(value, label) for value, label in people]
@@ -179,13 +209,13 @@ def _typed_dates(form: SessionForm, kept: set[datetime], now: datetime) -> list[
             _add_error(fields.day, _("This date has passed: give a date to come."))
             good = False
             continue
-        start = datetime.combine(fields.day.data, fields.start.data, services.BRUSSELS).astimezone(UTC)
-        end = datetime.combine(fields.day.data, fields.end.data, services.BRUSSELS).astimezone(UTC)
+        start = datetime.combine(fields.day.data, fields.start.data, BRUSSELS).astimezone(UTC)
+        end = datetime.combine(fields.day.data, fields.end.data, BRUSSELS).astimezone(UTC)
         if end <= start:
             # An evening date may end after midnight (20:00 to 00:30): the end is then the next
             # day. Longer than that, an end before the start is a typing mistake.
             next_day = datetime.combine(fields.day.data + timedelta(days=1), fields.end.data,
-                                        services.BRUSSELS).astimezone(UTC)
+                                        BRUSSELS).astimezone(UTC)
             if next_day - start <= LONGEST_OVERNIGHT:
                 end = next_day
         if end <= start:
@@ -233,8 +263,8 @@ def _error_list(form: SessionForm) -> list[tuple[str, str, str]]:
     return found
 
 
-def _draft(form: SessionForm, dates: list[tuple[datetime, datetime]], owner: int | None) -> services.SessionDraft:
-    return services.SessionDraft(
+def _draft(form: SessionForm, dates: list[tuple[datetime, datetime]], owner: int | None) -> organising.SessionDraft:
+    return organising.SessionDraft(
         course_type_code=form.course_type.data or "", language=form.language.data or "",
         venue_name=form.venue_name.data or "", address=form.address.data or "",
         municipality_nis=form.municipality.data or "", capacity=form.capacity.data or 0,
@@ -257,30 +287,30 @@ def _save(session: CourseSession | None) -> Response | tuple[str, int]:
     requested = form.organiser.data if "organiser" in form else ""
     try:
         # Not isdigit(): it takes "²", which int() refuses, and any length.
-        owner = services.owner_for(current_user, int(requested) if re.fullmatch(r"[0-9]{1,18}", requested or "")
-                                   else None, session)
-    except services.Invalid as invalid:
+        owner = organising.owner_for(current_user, int(requested) if re.fullmatch(r"[0-9]{1,18}", requested or "")
+                                     else None, session)
+    except exceptions.Invalid as invalid:
         errors, owner = invalid.errors, None
     draft = _draft(form, dates or [], owner)
     if not valid or dates is None or errors:
         # Every message at once: the portal's rules too, not only the form's.
-        _show_errors(form, {**services.validate_session(draft), **errors})
+        _show_errors(form, {**organising.validate_session(draft), **errors})
         db.session.rollback()
         return _render_form(form, session, 422)
     try:
         if session is None:
-            saved = services.create_session(draft)
+            saved = organising.create_session(draft)
         else:
-            saved = services.update_session(session.id, draft, now)
-    except services.Invalid as invalid:
+            saved = organising.update_session(session.id, draft, now)
+    except exceptions.Invalid as invalid:
         db.session.rollback()
         _show_errors(form, invalid.errors)
         return _render_form(form, session, 422)
-    except services.SessionClosed:
+    except exceptions.SessionClosed:
         db.session.rollback()
         flash(_("This session is cancelled or finished: it can no longer be changed."), "error")
         return redirect(url_for(".show", session_id=session.id if session else 0), code=303)
-    except services.Busy:
+    except exceptions.Busy:
         db.session.rollback()
         flash(_("The session is busy with other changes. Nothing was saved: send the form again."), "error")
         return _render_form(form, session, 503)
@@ -313,7 +343,7 @@ def new() -> Response | str | tuple[str, int]:
 @csrf.exempt  # as ``new``
 def edit(session_id: int) -> Response | str | tuple[str, int]:
     """Change a session; fewer places than people holding one is refused, more are offered."""
-    session = services.session_for(current_user, session_id)
+    session = organising.session_for(current_user, session_id)
     if session.status != SessionStatus.OPEN:
         flash(_("This session is cancelled or finished: it can no longer be changed."), "error")
         return redirect(url_for(".show", session_id=session.id), code=303)
@@ -326,16 +356,16 @@ def edit(session_id: int) -> Response | str | tuple[str, int]:
 
 def _render_show(session: CourseSession, acting: dict[int, PromoteForm] | None = None,
                  status: int = 200) -> tuple[str, int]:
-    people = services.participants(session)
+    people = organising.participants(session)
     waiting = [r for r in people if r.status == RegistrationStatus.WAITING]
     forms = {r.id: PromoteForm(prefix=f"p{r.id}", formdata=None) for r in waiting}
     forms.update(acting or {})
     return render_template(
         "courses/manage/show.html", session=session, forms=forms, waiting=waiting,
         attendees=[r for r in people if r.status in RegistrationStatus.HOLDING],
-        seats=services.availability(session), figures=services.attendance_figures(session),
+        seats=places.availability(session), figures=organising.attendance_figures(session),
         municipality=geo.municipality(session.municipality_nis),
-        organiser=services.organiser_names([session]).get(session.organiser_id or 0),
+        organiser=organising.organiser_names([session]).get(session.organiser_id or 0),
         status_titles=SESSION_STATUS_TITLES, person_titles=PERSON_STATUS_TITLES,
         purpose_titles=PURPOSE_SHORT_TITLES, language_titles=LANGUAGE_TITLES), status
 
@@ -343,40 +373,40 @@ def _render_show(session: CourseSession, acting: dict[int, PromoteForm] | None =
 @bp.get(_SESSION)
 def show(session_id: int) -> tuple[str, int]:
     """The session, its attendee list and its waiting list, and what can be done."""
-    return _render_show(services.session_for(current_user, session_id))
+    return _render_show(organising.session_for(current_user, session_id))
 
 
 @bp.post(f"{_REGISTRATION}/promote")
 def promote(session_id: int, registration_id: int) -> Response | tuple[str, int]:
     """Move someone from the waiting list ahead of the queue; the reason is required and kept."""
-    registration = services.registration_for(current_user, session_id, registration_id)
+    registration = organising.registration_for(current_user, session_id, registration_id)
     form = PromoteForm(prefix=f"p{registration.id}")
     if not form.validate():
         return _render_show(registration.session, {registration.id: form}, 422)
     name = registration.name or ""
     try:
-        services.promote(registration, form.reason.data or "",
-                         allow_over_capacity=bool(form.over_capacity.data))
-    except services.Invalid as invalid:
+        organising.promote(registration, form.reason.data or "",
+                           allow_over_capacity=bool(form.over_capacity.data))
+    except exceptions.Invalid as invalid:
         db.session.rollback()
         for key, message in invalid.errors.items():
             if key == "reason":
                 _add_error(form.reason, message)
             else:
                 flash(message, "error")
-        return _render_show(services.session_for(current_user, session_id), {registration_id: form}, 422)
-    except services.NoPlace:
+        return _render_show(organising.session_for(current_user, session_id), {registration_id: form}, 422)
+    except exceptions.NoPlace:
         db.session.rollback()
         _add_error(form.over_capacity, _("The session is full. Tick this box to take one person more, or first add a place to the session."))
-        return _render_show(services.session_for(current_user, session_id), {registration_id: form}, 409)
-    except services.SessionClosed:
+        return _render_show(organising.session_for(current_user, session_id), {registration_id: form}, 409)
+    except exceptions.SessionClosed:
         db.session.rollback()
         flash(_("This session is cancelled or finished: it can no longer be changed."), "error")
         return redirect(url_for(".show", session_id=session_id), code=303)
-    except services.Busy:
+    except exceptions.Busy:
         db.session.rollback()
         flash(_("The session is busy with other changes. Nothing was saved: send the form again."), "error")
-        return _render_show(services.session_for(current_user, session_id), {registration_id: form}, 503)
+        return _render_show(organising.session_for(current_user, session_id), {registration_id: form}, 503)
     db.session.commit()
     flash(_("%(name)s now has a place and has been told by e-mail.", name=name), "success")
     return redirect(url_for(".show", session_id=session_id, _anchor=f"r{registration_id}"), code=303)
@@ -385,7 +415,7 @@ def promote(session_id: int, registration_id: int) -> Response | tuple[str, int]
 @bp.route(f"{_SESSION}/cancel", methods=["GET", "POST"])
 def cancel(session_id: int) -> Response | str | tuple[str, int]:
     """Cancel a session after a confirmation; every registrant is told in their own language."""
-    session = services.session_for(current_user, session_id)
+    session = organising.session_for(current_user, session_id)
     form = ConfirmForm()
     if session.status != SessionStatus.OPEN:
         flash(_("This session is cancelled or finished: it can no longer be changed."), "error")
@@ -395,12 +425,12 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
             abort(400)
         now = utcnow()
         try:
-            services.cancel_session(session.id, now)
-        except services.SessionClosed:
+            organising.cancel_session(session.id, now)
+        except exceptions.SessionClosed:
             db.session.rollback()
             flash(_("This session is cancelled or finished: it can no longer be changed."), "error")
             return redirect(url_for(".show", session_id=session_id), code=303)
-        except services.Busy:
+        except exceptions.Busy:
             db.session.rollback()
             flash(_("The session is busy with other changes. Nothing was saved: send the form again."), "error")
             return redirect(url_for(".cancel", session_id=session_id), code=303)
@@ -411,7 +441,7 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
                 count=told), "success")
         return redirect(url_for(".show", session_id=session_id), code=303)
     return render_template("courses/manage/cancel.html", session=session, form=form,
-                           seats=services.availability(session),
+                           seats=places.availability(session),
                            municipality=geo.municipality(session.municipality_nis))
 
 
@@ -420,25 +450,25 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
 @bp.get(f"{_SESSION}/check-in")
 def check_in(session_id: int) -> str:
     """One line per confirmed participant with two big buttons: present, absent. No JavaScript."""
-    session = services.session_for(current_user, session_id)
+    session = organising.session_for(current_user, session_id)
     people = sorted((r for r in session.registrations if r.status == RegistrationStatus.CONFIRMED),
                     key=lambda r: ((r.name or "").casefold(), r.id))
     return render_template("courses/manage/check_in.html", session=session, people=people,
                            started=session.starts_at - timedelta(hours=1) <= utcnow(),
-                           figures=services.attendance_figures(session))
+                           figures=organising.attendance_figures(session))
 
 
 @bp.post(f"{_REGISTRATION}/check-in")
 def check_in_one(session_id: int, registration_id: int) -> Response:
     """Record one person present or absent, then back to the same line of the list."""
-    registration = services.registration_for(current_user, session_id, registration_id)
+    registration = organising.registration_for(current_user, session_id, registration_id)
     form = CheckInForm()
     if not form.validate():
         abort(400)
     attended = form.attended.data == "1"
     try:
-        services.check_in(registration, attended)
-    except services.Invalid as invalid:
+        organising.check_in(registration, attended)
+    except exceptions.Invalid as invalid:
         db.session.rollback()
         for message in invalid.errors.values():
             flash(message, "error")
@@ -453,8 +483,8 @@ def check_in_one(session_id: int, registration_id: int) -> Response:
 @bp.get(f"{_SESSION}/participants.csv")
 def export(session_id: int) -> Response:
     """The attendee and waiting lists for a spreadsheet: UTF-8 with BOM, formulas defused."""
-    session = services.session_for(current_user, session_id)
-    response = Response("\ufeff" + services.participants_csv(session), mimetype="text/csv")
+    session = organising.session_for(current_user, session_id)
+    response = Response("\ufeff" + documents.participants_csv(session), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="session-{session.id}.csv"'
     return response
 
@@ -470,16 +500,16 @@ def _duration(session: CourseSession) -> str:
 @bp.get(f"{_REGISTRATION}/attestation")
 def attestation(session_id: int, registration_id: int) -> Response | str:
     """A printable attestation in the attendee's language; only for someone recorded present."""
-    registration = services.registration_for(current_user, session_id, registration_id)
+    registration = organising.registration_for(current_user, session_id, registration_id)
     session = registration.session
     lang = registration.language
     try:
-        facts = services.attestation(registration, lang)
-    except services.Invalid as invalid:
+        facts = documents.attestation(registration, lang)
+    except exceptions.Invalid as invalid:
         for message in invalid.errors.values():
             flash(message, "error")
         return redirect(url_for(".show", session_id=session_id, _anchor=f"r{registration_id}"), code=303)
-    organiser = services.organiser_names([session]).get(session.organiser_id or 0) or current_user.name
+    organiser = organising.organiser_names([session]).get(session.organiser_id or 0) or current_user.name
     # The document speaks the attendee's language; the workspace around it stays in the organiser's.
     with speaking(lang):
         document = render_template("courses/manage/_attestation.html", facts=facts, session=session,

@@ -5,12 +5,20 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal import geo
-from portal.courses import services
+from portal.courses import exceptions, links, listing, places, signup
 from portal.courses.forms import ConfirmForm, FilterForm, SignUpForm
 from portal.courses.models import LANGUAGE_TITLES, CourseSession, Purpose, Registration
 from portal.extensions import LIMITS, csrf, db, limiter
@@ -30,7 +38,7 @@ def _municipality_choices() -> list[SelectChoice]:
 def index() -> str:
     """Upcoming sessions with their places left, filtered by a GET form that needs no JS."""
     form = FilterForm(request.args)
-    types = services.active_course_types()
+    types = listing.active_course_types()
     form.type.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(t.code, localized(t, "name")) for t in types]
     form.municipality.choices = _municipality_choices()
@@ -43,14 +51,14 @@ def index() -> str:
         if form[name].data and form[name].data not in allowed:
             form[name].errors = [*form[name].errors, _("Choose one of the options.")]
             form[name].data = ""
-    filters = services.Filters(course_type=form.type.data or "",
-                               municipality=form.municipality.data or "",
-                               language=form.language.data or "",
-                               on_or_after=form.date.data)
-    sessions = services.upcoming_sessions(filters)
+    filters = listing.Filters(course_type=form.type.data or "",
+                              municipality=form.municipality.data or "",
+                              language=form.language.data or "",
+                              on_or_after=form.date.data)
+    sessions = listing.upcoming_sessions(filters)
     filtered = any(request.args.get(name) for name in ("type", "municipality", "language", "date"))
     return render_template("courses/index.html", form=form, sessions=sessions,
-                           seats=services.availabilities(sessions), types=types,
+                           seats=places.availabilities(sessions), types=types,
                            filtered=filtered)
 
 
@@ -66,15 +74,15 @@ def show(session_id: int) -> Response | str | tuple[str, int]:
         # The sign-up locks the session first: nothing is read before it (SQLite starts its
         # immediate transaction there, PostgreSQL takes the row lock).
         try:
-            result = services.sign_up(session_id, _sign_up(form))
+            result = signup.sign_up(session_id, _sign_up(form))
         except LookupError:
             abort(404)
-        except services.Invalid as invalid:
+        except exceptions.Invalid as invalid:
             for name, message in invalid.errors.items():
                 form[name].errors = [*form[name].errors, message]
-        except services.SessionClosed:
+        except exceptions.SessionClosed:
             closed = True
-        except services.Busy:
+        except exceptions.Busy:
             db.session.rollback()
             # Rendered without reading the database: on SQLite it may still be busy.
             return render_template("courses/busy.html", form=form, session_id=session_id), 503
@@ -85,29 +93,29 @@ def show(session_id: int) -> Response | str | tuple[str, int]:
                 return render_template("courses/already_booked.html")
             assert result.token is not None
             return redirect(url_for(".booking", token=result.token, new=1), code=303)
-    session = services.get_session(session_id)
+    session = listing.get_session(session_id)
     if session is None:
         abort(404)
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(18)
         if session.course_type_code == "driving-licence":
             form.purpose.data = Purpose.DRIVING_LICENCE
-    seats = services.availability(session)
-    accepting = services.accepts_sign_ups(session)
-    others = services.suggestions(session) if seats.is_full or not accepting else []
+    seats = places.availability(session)
+    accepting = places.accepts_sign_ups(session)
+    others = listing.suggestions(session) if seats.is_full or not accepting else []
     status = 200 if request.method == "GET" else 409 if closed else 422
     return render_template("courses/show.html", session=session, form=form, seats=seats,
                            open=accepting, closed=closed, suggestions=others,
-                           suggestion_seats=services.availabilities(others),
+                           suggestion_seats=places.availabilities(others),
                            municipality=geo.municipality(session.municipality_nis)), status
 
 
-def _sign_up(form: SignUpForm) -> services.SignUp:
-    return services.SignUp(name=form.name.data or "", email=(form.email.data or "").strip(),
-                           phone=form.phone.data or None, purpose=form.purpose.data or "",
-                           language=current_language(),
-                           # The column holds 64 characters; the page's key has 24.
-                           submission_key=(form.submission_key.data or "")[:64] or None)
+def _sign_up(form: SignUpForm) -> signup.SignUp:
+    return signup.SignUp(name=form.name.data or "", email=(form.email.data or "").strip(),
+                         phone=form.phone.data or None, purpose=form.purpose.data or "",
+                         language=current_language(),
+                         # The column holds 64 characters; the page's key has 24.
+                         submission_key=(form.submission_key.data or "")[:64] or None)
 
 
 @bp.get("/<int(max=2147483647):session_id>/calendar.ics")
@@ -115,7 +123,7 @@ def calendar(session_id: int) -> Response:
     """The session's dates for a calendar app (no personal data in it)."""
     from portal.courses.ics import session_calendar
 
-    session = services.get_session(session_id)
+    session = listing.get_session(session_id)
     if session is None:
         abort(404)
     response = make_response(session_calendar(session, current_language()))
@@ -136,7 +144,7 @@ def _private(response: Response | str, status: int = 200) -> Response:
 
 
 def _registration(token: str) -> Registration:
-    registration = services.find_by_token(token)
+    registration = links.find_by_token(token)
     if registration is None:
         abort(404)
     return registration
@@ -147,10 +155,10 @@ def _page(template: str, registration: Registration, token: str, status: int = 2
     session: CourseSession = registration.session
     return _private(render_template(
         template, registration=registration, session=session, token=token,
-        seats=services.availability(session),
-        position=services.waiting_position(registration),
+        seats=places.availability(session),
+        position=places.waiting_position(registration),
         # Cancelling makes sense until the start; after it, the organiser handles absences.
-        changeable=registration.is_active and services.accepts_sign_ups(session),
+        changeable=registration.is_active and places.accepts_sign_ups(session),
         municipality=geo.municipality(session.municipality_nis),
         form=ConfirmForm(), **context), status)
 
@@ -174,11 +182,11 @@ def _confirm_action(token: str, template: str,
             abort(400)
         try:
             outcome = act(registration)
-        except services.Busy:
+        except exceptions.Busy:
             db.session.rollback()
             return _private(render_template("courses/busy_action.html", form=form,
                                             action_url=request.path), 503)
-        except services.SessionClosed:
+        except exceptions.SessionClosed:
             db.session.rollback()
             closed = True
             registration = _registration(token)
@@ -192,18 +200,18 @@ def _confirm_action(token: str, template: str,
 def cancel(token: str) -> Response:
     """Cancel in one tap, without an account; the place goes to the next person at once."""
     return _confirm_action(token, "courses/cancel.html",
-                           lambda r: "cancelled" if services.cancel_registration(r) else "nothing")
+                           lambda r: "cancelled" if signup.cancel_registration(r) else "nothing")
 
 
 @bp.route("/booking/<token>/accept", methods=["GET", "POST"])
 def accept(token: str) -> Response:
     """Take the place offered from the waiting list."""
-    return _confirm_action(token, "courses/accept.html", services.accept_offer)
+    return _confirm_action(token, "courses/accept.html", signup.accept_offer)
 
 
 @bp.route("/booking/<token>/decline", methods=["GET", "POST"])
 def decline(token: str) -> Response:
     """Refuse the place offered, so the next person gets it now."""
     return _confirm_action(token, "courses/decline.html",
-                           lambda r: "declined" if services.decline_offer(r) else "nothing")
+                           lambda r: "declined" if signup.decline_offer(r) else "nothing")
 

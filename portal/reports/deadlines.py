@@ -1,15 +1,12 @@
 """Response-time targets in working days (Belgian public holidays and weekends excluded)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-from portal.config import TIMEZONE
-
-BRUSSELS = ZoneInfo(TIMEZONE)
+from portal.times import BRUSSELS
 
 
 @lru_cache(maxsize=16)
@@ -32,4 +29,4 @@ def add_working_days(start: datetime, days: int) -> datetime:
         day += timedelta(days=1)
         if is_working_day(day):
             remaining -= 1
-    return datetime.combine(day, time(23, 59, 59), BRUSSELS).astimezone(ZoneInfo("UTC"))
+    return datetime.combine(day, time(23, 59, 59), BRUSSELS).astimezone(UTC)

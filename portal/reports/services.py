@@ -1,23 +1,22 @@
 """What can be done with reports. Views and the Open311 API call these and commit once."""
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import geo
-from portal.config import TIMEZONE
+from portal.contact import PHONE_PATTERN
 from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _
+from portal.reports.deadlines import add_working_days
 from portal.reports.models import (
     Category,
     EventKind,
@@ -26,11 +25,11 @@ from portal.reports.models import (
     ReportEvent,
     ReportPhoto,
 )
-from portal.reports.deadlines import add_working_days
 from portal.reports.photos import MAX_PHOTOS
 from portal.reports.reference import CATEGORIES
+from portal.times import BRUSSELS
+from portal.tokens import hash_secret
 
-BRUSSELS = ZoneInfo(TIMEZONE)
 MAX_DESCRIPTION = 4000
 MAX_DETAIL = 200
 #: The extra questions of each kind of category, in the order the form asks them.
@@ -44,7 +43,6 @@ POLICE_DECLARATION_CHOICES = ("yes", "no", "not_yet")
 #: No 0/O, 1/I/L or U: a reference read out on the phone cannot be misheard or misread.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PATTERN = re.compile(r"^BX-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
-_PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
 #: A phone's clock may be a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -168,7 +166,7 @@ def validate(draft: Draft) -> dict[str, str]:
             draft.email = validate_email(draft.email, check_deliverability=False).normalized
         except EmailNotValidError:
             errors["email"] = _("Give a valid e-mail address, for example name@example.be, or leave it empty.")
-    if draft.phone and not _PHONE.match(draft.phone):
+    if draft.phone and not PHONE_PATTERN.match(draft.phone):
         errors["phone"] = _("Give a phone number with digits only, for example 0470 12 34 56, or leave it empty.")
     if len(draft.photo_names) > MAX_PHOTOS:
         errors["photos"] = _("Add at most %(max)s photos.", max=MAX_PHOTOS)
@@ -195,10 +193,6 @@ def new_reference() -> str:
     """``BX-XXXX-XXXX`` from 30 unambiguous symbols: about 39 random bits, never sequential."""
     symbols = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"BX-{symbols[:4]}-{symbols[4:]}"
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def _existing(submission_key: str | None) -> Report | None:

@@ -15,9 +15,9 @@ from portal.accounts.models import StaffUser
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import current_language, format_date, localized
-from portal.reports.deadlines import BRUSSELS
 from portal.reports.models import Category, Report
 from portal.reports.triage import require_report_role, visible
+from portal.times import BRUSSELS
 
 WEEKS = 12
 

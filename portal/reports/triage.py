@@ -22,9 +22,9 @@ from portal.accounts.models import Role, StaffUser
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import _
-from portal.reports.deadlines import BRUSSELS
 from portal.reports.models import EventKind, Report, ReportEvent, Status
 from portal.reports.services import contacts_for, normalise_reference, staff_report_url
+from portal.times import BRUSSELS
 
 PAGE_SIZE = 50
 MAX_TEXT = 4000

@@ -71,14 +71,15 @@ def add_course_session(server: LiveServer, *, language: str = "fr", capacity: in
     Brussels); returns its id. For the course pages' tests."""
     from datetime import datetime, time, timedelta
 
-    from portal.courses import services
+    from portal.courses import organising
     from portal.db import utcnow
     from portal.extensions import db
+    from portal.times import BRUSSELS
 
-    day = (utcnow() + timedelta(days=days)).astimezone(services.BRUSSELS).date()
-    starts = datetime.combine(day, time(9), services.BRUSSELS)
+    day = (utcnow() + timedelta(days=days)).astimezone(BRUSSELS).date()
+    starts = datetime.combine(day, time(9), BRUSSELS)
     with server.app.app_context():
-        session = services.create_session(services.SessionDraft(
+        session = organising.create_session(organising.SessionDraft(
             course_type_code="basic-first-aid", language=language, venue_name=venue,
             address="Rue Royale 11, 1000 Bruxelles", municipality_nis="21004", capacity=capacity,
             dates=[(starts, starts + timedelta(hours=4))],

@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from tests.browser.conftest import LANGS, PHONE, LiveServer, new_context
 from tests.browser.live import add_course_session
-from tests.browser.measure import MIN_TARGET, OVERFLOW_JS, SMALL_TARGETS_JS, TARGETS, NetworkMeter
+from tests.browser.measure import (
+    MIN_TARGET,
+    OVERFLOW_JS,
+    SMALL_TARGETS_JS,
+    TARGETS,
+    NetworkMeter,
+)
 from tests.browser.portal_pages import COURSE_SUBMIT, fill_sign_up, submit
 from tests.browser.test_resident_pages import MAX_PAGE_BYTES, ZOOMED
 
@@ -25,13 +31,13 @@ NAMES = {"fr": "Amélie Dupont", "nl": "Lotte Janssens", "en": "Sam Taylor"}
 
 
 def places_left(live_server: LiveServer, session_id: int) -> int:
-    from portal.courses import services
+    from portal.courses import listing, places
     from portal.extensions import db
 
     with live_server.app.app_context():
-        session = services.get_session(session_id)
+        session = listing.get_session(session_id)
         assert session is not None
-        left = services.availability(session).places_left
+        left = places.availability(session).places_left
         db.session.remove()
         return int(left)
 

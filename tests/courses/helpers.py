@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal.courses import services
+from portal.courses import organising, signup
 from portal.courses.models import CourseSession, Registration
 from portal.db import utcnow
 from portal.extensions import db
@@ -22,12 +22,12 @@ def make_session(app: Flask, *, course_type: str = "driving-licence", capacity: 
                  language: str = "fr", days: int = 1, venue: str = "Maison de quartier",
                  address: str = "Rue du Trône 12, 1050 Ixelles", notes: dict[str, str] | None = None,
                  hours: int = 4) -> int:
-    """A session through ``services.create_session``; returns its id."""
+    """A session through ``organising.create_session``; returns its id."""
     start = (utcnow() + starts_in).replace(second=0, microsecond=0)
     dates = [(start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=hours))
              for i in range(days)]
     with app.app_context():
-        session = services.create_session(services.SessionDraft(
+        session = organising.create_session(organising.SessionDraft(
             course_type_code=course_type, language=language, venue_name=venue, address=address,
             municipality_nis=municipality, capacity=capacity, dates=dates,
             notes=notes if notes is not None else {"fr": "Apportez une pièce d'identité.",
@@ -98,10 +98,10 @@ def outbox(app: Flask, recipient: str | None = None) -> list[OutboxMessage]:
 
 
 def sign_up_direct(app: Flask, session_id: int, email: str, lang: str = "fr",
-                   name: str = "Test Person", now: datetime | None = None) -> services.SignUpResult:
+                   name: str = "Test Person", now: datetime | None = None) -> signup.SignUpResult:
     """A sign-up through the service, committed (fast set-up for list states)."""
     with app.app_context():
-        result = services.sign_up(session_id, services.SignUp(
+        result = signup.sign_up(session_id, signup.SignUp(
             name=name, email=email, purpose="general", language=lang), now=now)
         db.session.commit()
         if result.registration is not None:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from portal.courses import services
+from portal.courses import documents, exceptions, links, organising, places
 from portal.courses.models import CourseSession, Registration
 from portal.extensions import db
 from portal.i18n import speaking
@@ -70,10 +70,10 @@ def test_session_cancelled_by_the_organiser(app: Flask, client: FlaskClient) -> 
     holder = token_of(post_sign_up(client, session_id, "nl", email="jan@example.be"))
     sign_up_direct(app, session_id, "kim@example.be", lang="en")
     with app.app_context():
-        services.cancel_session(session_id)
+        organising.cancel_session(session_id)
         db.session.commit()
-        with pytest.raises(services.SessionClosed):
-            services.cancel_session(session_id)
+        with pytest.raises(exceptions.SessionClosed):
+            organising.cancel_session(session_id)
     assert [r.status for r in registrations(app, session_id)] == ["session_cancelled"] * 2
     jan = outbox(app, "jan@example.be")[-1]
     kim = outbox(app, "kim@example.be")[-1]
@@ -108,8 +108,8 @@ def test_session_validation(app: Flask, change: dict, field: str) -> None:
                   municipality_nis="21001", capacity=12, dates=[(start, start + timedelta(hours=4))])
     values.update(change)
     with app.app_context():
-        with pytest.raises(services.Invalid) as invalid:
-            services.create_session(services.SessionDraft(**values))
+        with pytest.raises(exceptions.Invalid) as invalid:
+            organising.create_session(organising.SessionDraft(**values))
         assert field in invalid.value.errors
         assert db.session.scalar(select(func.count(CourseSession.id))) == 0
 
@@ -120,12 +120,12 @@ def test_promote_from_the_waiting_list_with_a_reason(app: Flask) -> None:
     sign_up_direct(app, session_id, "w1@example.be")
     second = sign_up_direct(app, session_id, "w2@example.be", lang="nl")
     with app.app_context():
-        registration = services.find_by_token(second.token)
-        with pytest.raises(services.Invalid):
-            services.promote(registration, "  ")
-        with pytest.raises(services.NoPlace):
-            services.promote(registration, "Needs it for the exam on Monday")
-        services.promote(registration, "Needs it for the exam on Monday", allow_over_capacity=True)
+        registration = links.find_by_token(second.token)
+        with pytest.raises(exceptions.Invalid):
+            organising.promote(registration, "  ")
+        with pytest.raises(exceptions.NoPlace):
+            organising.promote(registration, "Needs it for the exam on Monday")
+        organising.promote(registration, "Needs it for the exam on Monday", allow_over_capacity=True)
         db.session.commit()
     rows = registrations(app, session_id)
     assert [r.status for r in rows] == ["confirmed", "waiting", "confirmed"]
@@ -140,7 +140,7 @@ def test_participants_csv_defuses_formulas(app: Flask) -> None:
     sign_up_direct(app, session_id, "b@example.be", name="Bea")
     with app.app_context(), speaking("en"):
         session = db.session.get(CourseSession, session_id)
-        rows = list(csv.reader(io.StringIO(services.participants_csv(session))))
+        rows = list(csv.reader(io.StringIO(documents.participants_csv(session))))
     assert rows[0] == ["Name", "E-mail address", "Phone", "Reason", "Status", "Present"]
     assert rows[1][0] == "'=HYPERLINK(\"http://x\")" and rows[1][4] == "Confirmed"
     assert rows[2][:2] == ["Bea", "b@example.be"] and rows[2][4] == "On the waiting list"
@@ -151,13 +151,13 @@ def test_attestation_only_for_participants_present(app: Flask) -> None:
     result = sign_up_direct(app, session_id, "a@example.be", name="Ana Costa")
     waiting = sign_up_direct(app, session_id, "w@example.be")
     with app.app_context():
-        with pytest.raises(services.Invalid):
-            services.check_in(services.find_by_token(waiting.token), True)
-        registration = services.find_by_token(result.token)
-        with pytest.raises(services.Invalid):
-            services.attestation(registration, "fr")
-        services.check_in(registration, True)
-        facts = services.attestation(registration, "nl")
+        with pytest.raises(exceptions.Invalid):
+            organising.check_in(links.find_by_token(waiting.token), True)
+        registration = links.find_by_token(result.token)
+        with pytest.raises(exceptions.Invalid):
+            documents.attestation(registration, "fr")
+        organising.check_in(registration, True)
+        facts = documents.attestation(registration, "nl")
     assert facts.name == "Ana Costa"
     assert facts.course_type == "Reanimatie en defibrillator (CPR-AED)"
     assert facts.municipality == "Brussel"
@@ -173,7 +173,7 @@ def test_demo_data_is_idempotent(app: Flask) -> None:
         assert list(demo.load()) == ["Demo course sessions: 0 added."]
         db.session.commit()
         sessions = list(db.session.scalars(select(CourseSession)))
-        seats = services.availabilities(sessions)
+        seats = places.availabilities(sessions)
         assert len(sessions) == len(demo.SESSIONS)
         assert {s.language for s in sessions} == {"fr", "nl", "en"}
         assert {s.course_type_code for s in sessions} == {"driving-licence", "basic-first-aid", "cpr-aed"}

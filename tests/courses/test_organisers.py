@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal.courses import services
+from portal.courses import organising
 from portal.courses.models import CourseSession, Registration
 from portal.extensions import db
 from tests.conftest import csrf_token
@@ -63,7 +63,7 @@ def world(app: Flask) -> World:
     sign_up_direct(app, session_id, "bob@example.be", lang="fr", name="Bob Martin")
     holder = registration_id(app, "ana@example.be")
     with app.app_context():
-        services.check_in(db.session.get(Registration, holder), True)
+        organising.check_in(db.session.get(Registration, holder), True)
         db.session.commit()
     return World(users, session_id, holder, registration_id(app, "bob@example.be"))
 
@@ -510,8 +510,8 @@ def test_french_attestation_for_a_french_registrant(app: Flask, world: World) ->
         session = db.session.get(CourseSession, world.session_id)
         session.capacity = 2
         zoe = db.session.scalar(select(Registration).where(Registration.email == "x@example.be"))
-        services.promote(zoe, "test", allow_over_capacity=True)
-        services.check_in(zoe, True)
+        organising.promote(zoe, "test", allow_over_capacity=True)
+        organising.check_in(zoe, True)
         db.session.commit()
         zoe_id = zoe.id
     html = client_as(app, "admin").get(

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.courses.services import hash_secret
+from portal.tokens import hash_secret
 from tests.conftest import csrf_token
 from tests.courses.helpers import (
     form_data,
@@ -256,11 +256,11 @@ def test_full_session_suggests_nearest_sessions_with_places(app: Flask, client: 
 def test_cancelled_session_takes_no_sign_up(app: Flask, client: FlaskClient) -> None:
     session_id = make_session(app)
     _html, hidden = open_form(client, session_id)
-    from portal.courses import services
+    from portal.courses import organising
     from portal.extensions import db
 
     with app.app_context():
-        services.cancel_session(session_id)
+        organising.cancel_session(session_id)
         db.session.commit()
     response = client.post(f"/fr/courses/{session_id}", data={**hidden, **form_data()})
     assert response.status_code == 409

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.courses import services
+from portal.courses import links, organising, schedule, signup
 from portal.courses.models import BookingLink, CourseSession
 from portal.extensions import db
 from tests.courses.helpers import (
@@ -21,14 +21,14 @@ from tests.courses.helpers import (
 )
 
 
-def _tick(app: Flask, now: datetime) -> services.TickReport:
+def _tick(app: Flask, now: datetime) -> schedule.TickReport:
     with app.app_context():
-        return services.tick(now=now)
+        return schedule.tick(now=now)
 
 
 def _cancel(app: Flask, token: str) -> None:
     with app.app_context():
-        services.cancel_registration(services.find_by_token(token))
+        signup.cancel_registration(links.find_by_token(token))
         db.session.commit()
 
 
@@ -38,7 +38,7 @@ def test_reminder_the_day_before_in_each_language(app: Flask, client: FlaskClien
     token_of(post_sign_up(client, session_id, "en", email="kim@example.be"))
     sign_up_direct(app, session_id, "waiting@example.be")
     start = starts_at(app, session_id)
-    due = services.reminder_time(start)
+    due = schedule.reminder_time(start)
     assert due.hour == 10 and (start - due) < timedelta(days=2)
     assert _tick(app, due - timedelta(minutes=1)).reminded == 0
     assert _tick(app, due).reminded == 2
@@ -86,9 +86,9 @@ def test_two_ticks_racing_do_everything_once(app: Flask) -> None:
         for holder in holders:
             _cancel(app, holder.token)
     deadline = max(r.offer_expires_at for r in registrations(app) if r.status == "offered")
-    now = max(deadline, services.reminder_time(starts_at(app, reminded)))
+    now = max(deadline, schedule.reminder_time(starts_at(app, reminded)))
     before = len(outbox(app))
-    reports: list[services.TickReport] = []
+    reports: list[schedule.TickReport] = []
     errors: list[BaseException] = []
     start = threading.Barrier(2)
 
@@ -96,7 +96,7 @@ def test_two_ticks_racing_do_everything_once(app: Flask) -> None:
         try:
             with app.app_context():
                 start.wait()
-                reports.append(services.tick(now=now))
+                reports.append(schedule.tick(now=now))
         except BaseException as error:  # noqa: BLE001 - collected for the assertion
             errors.append(error)
 
@@ -124,8 +124,8 @@ def test_finished_session_frees_the_email_and_keeps_figures(app: Flask) -> None:
     absent = sign_up_direct(app, session_id, "a@example.be")
     sign_up_direct(app, session_id, "w@example.be")
     with app.app_context():
-        services.check_in(services.find_by_token(present.token), True)
-        services.check_in(services.find_by_token(absent.token), False)
+        organising.check_in(links.find_by_token(present.token), True)
+        organising.check_in(links.find_by_token(absent.token), False)
         db.session.commit()
         end = db.session.get(CourseSession, session_id).ends_at
     assert _tick(app, end - timedelta(minutes=1)).finished == 0
@@ -143,7 +143,7 @@ def test_personal_data_erased_after_retention(app: Flask, client: FlaskClient) -
     token = token_of(post_sign_up(client, session_id, "fr", email="p@example.be", phone="0470 11 22 33"))
     sign_up_direct(app, session_id, "w@example.be", name="Waiting Person")
     with app.app_context():
-        services.check_in(services.find_by_token(token), True)
+        organising.check_in(links.find_by_token(token), True)
         db.session.commit()
         end = db.session.get(CourseSession, session_id).ends_at
     _tick(app, end)
@@ -160,7 +160,7 @@ def test_personal_data_erased_after_retention(app: Flask, client: FlaskClient) -
         ("confirmed", "driving-licence", True, "fr"), ("waiting", "general", None, "fr")]
     with app.app_context():
         assert db.session.query(BookingLink).count() == 0
-        figures = services.attendance_figures(db.session.get(CourseSession, session_id))
+        figures = organising.attendance_figures(db.session.get(CourseSession, session_id))
     assert (figures["confirmed"], figures["waiting"], figures["present"]) == (1, 1, 1)
     assert client.get(f"/fr/courses/booking/{token}").status_code == 404
 
@@ -169,7 +169,7 @@ def test_cancelled_sessions_are_erased_too(app: Flask) -> None:
     session_id = make_session(app, starts_in=timedelta(days=2))
     sign_up_direct(app, session_id, "p@example.be")
     with app.app_context():
-        services.cancel_session(session_id)
+        organising.cancel_session(session_id)
         db.session.commit()
         end = db.session.get(CourseSession, session_id).ends_at
     days = app.config["COURSE_RETENTION_DAYS"]

@@ -7,7 +7,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.courses import services
+from portal.courses import (
+    exceptions,
+    links,
+    listing,
+    organising,
+    places,
+    schedule,
+    signup,
+)
 from portal.db import utcnow
 from portal.extensions import db
 from tests.conftest import csrf_token
@@ -100,10 +108,10 @@ def test_offer_expires_by_tick_and_passes_on(app: Flask, client: FlaskClient) ->
     confirm(client, tokens[0], "cancel")
     first = registrations(app, session_id)[2]
     with app.app_context():
-        report = services.tick(now=first.offer_expires_at - timedelta(seconds=1))
+        report = schedule.tick(now=first.offer_expires_at - timedelta(seconds=1))
     assert report.expired == 0 and registrations(app, session_id)[2].status == "offered"
     with app.app_context():
-        report = services.tick(now=first.offer_expires_at)
+        report = schedule.tick(now=first.offer_expires_at)
     assert (report.expired, report.offered) == (1, 1)
     rows = registrations(app, session_id)
     assert [r.status for r in rows] == ["cancelled", "confirmed", "expired", "offered"]
@@ -122,14 +130,14 @@ def test_an_expired_offer_accepted_before_tick_runs_is_refused_and_passed_on(app
     sign_up_direct(app, session_id, "a@example.be")
     sign_up_direct(app, session_id, "b@example.be")
     with app.app_context():
-        services.cancel_registration(services.find_by_token(holder.token))
+        signup.cancel_registration(links.find_by_token(holder.token))
         db.session.commit()
     offered = registrations(app, session_id)[1]
     with app.app_context():
-        registration = services.find_by_token(
+        registration = links.find_by_token(
             token_in(outbox(app, "a@example.be")[-1].body, "accept"))
         late = offered.offer_expires_at + timedelta(minutes=1)
-        assert services.accept_offer(registration, now=late) == "expired"
+        assert signup.accept_offer(registration, now=late) == "expired"
         db.session.commit()
     assert [r.status for r in registrations(app, session_id)] == ["cancelled", "expired", "offered"]
 
@@ -144,7 +152,7 @@ def test_an_expired_offer_accepted_before_tick_runs_is_refused_and_passed_on(app
 ])
 def test_offer_deadline(lead: timedelta, window: timedelta) -> None:
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    deadline = services.offer_deadline(now + lead, now)
+    deadline = places.offer_deadline(now + lead, now)
     assert deadline - now == window
     assert deadline < now + lead  # never after the start
 
@@ -154,7 +162,7 @@ def test_no_offer_in_the_last_hour(app: Flask, client: FlaskClient) -> None:
     holder = sign_up_direct(app, session_id, "h@example.be")
     sign_up_direct(app, session_id, "w@example.be")
     with app.app_context():
-        services.cancel_registration(services.find_by_token(holder.token))
+        signup.cancel_registration(links.find_by_token(holder.token))
         db.session.commit()
     assert [r.status for r in registrations(app, session_id)] == ["cancelled", "waiting"]
 
@@ -187,13 +195,13 @@ def test_cancel_twice_and_after_the_start(app: Flask, client: FlaskClient) -> No
     page = client.get(f"/fr/courses/booking/{token}/cancel").get_data(as_text=True)
     assert 'type="submit"' not in page
     with app.app_context():
-        registration = services.find_by_token(token)
-        assert services.cancel_registration(registration) is False
+        registration = links.find_by_token(token)
+        assert signup.cancel_registration(registration) is False
     late = make_session(app)
     token = token_of(post_sign_up(client, late, email="late@example.be"))
     started = starts_at(app, late) + timedelta(minutes=5)
-    with app.app_context(), pytest.raises(services.SessionClosed):
-        services.cancel_registration(services.find_by_token(token), now=started)
+    with app.app_context(), pytest.raises(exceptions.SessionClosed):
+        signup.cancel_registration(links.find_by_token(token), now=started)
 
 
 def test_capacity_raised_by_the_organiser_offers_places(app: Flask) -> None:
@@ -201,23 +209,23 @@ def test_capacity_raised_by_the_organiser_offers_places(app: Flask) -> None:
     for n in range(3):
         sign_up_direct(app, session_id, f"p{n}@example.be")
     with app.app_context():
-        session = services.get_session(session_id)
-        draft = services.SessionDraft(
+        session = listing.get_session(session_id)
+        draft = organising.SessionDraft(
             course_type_code=session.course_type_code, language=session.language,
             venue_name=session.venue_name, address=session.address,
             municipality_nis=session.municipality_nis, capacity=2,
             dates=[(d.starts_at, d.ends_at) for d in session.dates])
-        services.update_session(session_id, draft)
+        organising.update_session(session_id, draft)
         db.session.commit()
     assert [r.status for r in registrations(app, session_id)] == ["confirmed", "offered", "waiting"]
     with app.app_context():
         draft.capacity = 0
-        with pytest.raises(services.Invalid):
-            services.update_session(session_id, draft)
+        with pytest.raises(exceptions.Invalid):
+            organising.update_session(session_id, draft)
         db.session.rollback()
         draft.capacity = 1
-        with pytest.raises(services.Invalid) as fewer:
-            services.update_session(session_id, draft)
+        with pytest.raises(exceptions.Invalid) as fewer:
+            organising.update_session(session_id, draft)
         assert "2" in fewer.value.errors["capacity"]
 
 
@@ -227,9 +235,9 @@ def test_the_list_counts_offered_places_as_taken(app: Flask, client: FlaskClient
     sign_up_direct(app, session_id, "k@example.be")
     sign_up_direct(app, session_id, "w@example.be")
     with app.app_context():
-        services.cancel_registration(services.find_by_token(holder.token))
+        signup.cancel_registration(links.find_by_token(holder.token))
         db.session.commit()
-        seats = services.availability(services.get_session(session_id))
+        seats = places.availability(listing.get_session(session_id))
     assert (seats.taken, seats.waiting, seats.places_left) == (2, 0, 0)
     # A newcomer now waits: the offered place is held for the person it was offered to.
     assert sign_up_direct(app, session_id, "n@example.be").outcome == "waiting"

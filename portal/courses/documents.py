@@ -1,0 +1,52 @@
+"""Documents organisers take away: the participants' list (CSV) and attestations."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from portal import geo
+from portal.courses.exceptions import Invalid
+from portal.courses.models import CourseSession, CourseSessionDate, Registration
+from portal.courses.organising import participants
+from portal.i18n import _, localized
+
+
+def participants_csv(session: CourseSession) -> str:
+    """The list for the organiser's spreadsheet, in the current language."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Name"), _("E-mail address"), _("Phone"), _("Reason"), _("Status"),
+                     _("Present")])
+    for r in participants(session):
+        present = "" if r.attended is None else (_("Yes") if r.attended else _("No"))
+        writer.writerow([_csv_cell(r.name), _csv_cell(r.email), _csv_cell(r.phone),
+                         r.purpose_title, r.status_title, present])
+    return out.getvalue()
+
+
+def _csv_cell(value: str | None) -> str:
+    """Defuse formulas: a name such as ``=HYPERLINK(…)`` must stay text in a spreadsheet."""
+    value = value or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """What a participation attestation states."""
+
+    name: str
+    course_type: str
+    dates: list[CourseSessionDate]
+    venue: str
+    municipality: str
+
+
+def attestation(registration: Registration, lang: str) -> Attestation:
+    """The facts of an attestation; only for someone recorded present."""
+    if not registration.attended or registration.name is None:
+        raise Invalid({"registration": _("Only a participant recorded as present gets an attestation.")})
+    session = registration.session
+    return Attestation(registration.name, localized(session.course_type, "name", lang),
+                       list(session.dates), f"{session.venue_name}, {session.address}",
+                       geo.municipality(session.municipality_nis).name(lang))
