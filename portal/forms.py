@@ -1,13 +1,16 @@
-"""The base of every form of the portal."""
+"""The base of every form of the portal, and the input fields that several forms share."""
 from __future__ import annotations
 
 import functools
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import StringField
 from wtforms.i18n import get_translations
+from wtforms.widgets import DateInput, TimeInput
 
-from portal.i18n import current_language
+from portal.i18n import _l, current_language
 
 
 @functools.cache
@@ -27,3 +30,56 @@ class PortalForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form: Any) -> Any:
             return _wtforms_messages(current_language())
+
+
+class ParsedField(StringField):
+    """A text input whose value is parsed into a Python value, with a localized error."""
+
+    parse_error: Any = None
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.raw_text = text
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = self.parse(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(self.parse_error)) from None
+
+    def _value(self) -> str:
+        if getattr(self, "raw_text", None) is not None:
+            return self.raw_text
+        return self.format(self.data) if self.data is not None else ""
+
+    def format(self, value: Any) -> str:
+        return str(value)
+
+
+class DayField(ParsedField):
+    """``<input type=date>``: phones show a date picker, and the value is ISO ``YYYY-MM-DD``."""
+
+    widget = DateInput()
+    parse_error = _l("Give a date such as 2026-03-31.")
+
+    def parse(self, text: str) -> date:
+        return date.fromisoformat(text)
+
+    def format(self, value: date) -> str:
+        return value.isoformat()
+
+
+class TimeOfDayField(ParsedField):
+    widget = TimeInput()
+    parse_error = _l("Give a time such as 17:30.")
+
+    def parse(self, text: str) -> time:
+        return datetime.strptime(text[:5], "%H:%M").time()
+
+    def format(self, value: time) -> str:
+        return value.strftime("%H:%M")

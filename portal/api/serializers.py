@@ -20,11 +20,8 @@ from portal import geo
 from portal.config import LANGUAGES
 from portal.i18n import _, localized
 from portal.reports.models import Category, Report
-from portal.reports.services import (
-    POLICE_DECLARATION_CHOICES,
-    QUESTIONS,
-    normalise_reference,
-)
+from portal.reports.questions import Kind, Question, all_questions, questions_of
+from portal.reports.services import normalise_reference
 from portal.times import BRUSSELS
 
 from . import services
@@ -37,7 +34,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00Z"
 MEDIA_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 #: The extra questions of all categories; each is sent as ``attribute[<name>]``.
-DETAIL_NAMES: tuple[str, ...] = tuple(dict.fromkeys(n for names in QUESTIONS.values() for n in names))
+DETAIL_NAMES: tuple[str, ...] = tuple(question.name for question in all_questions())
 POSTAL_CODE = "postal_code"
 #: The last page one may ask for: keeps the offset a database integer.
 MAX_PAGE = 1_000_000
@@ -133,22 +130,20 @@ def service_list(categories: Iterable[Category], lang: str) -> list[dict[str, An
 
 def service_definition(category: Category) -> dict[str, Any]:
     """The service's attributes: the postal code, then the category's own questions."""
-    from portal.reports.forms import DETAIL_LABELS, POLICE_DECLARATION_LABELS
-
     attributes: list[dict[str, Any]] = [{
         "variable": True, "code": POSTAL_CODE, "datatype": "string", "required": False,
         "datatype_description": _("Four digits, for example 1050."), "order": 1,
         "description": _("Postal code of the place. Required unless address_string contains it."),
     }]
-    for order, name in enumerate(QUESTIONS.get(category.questions, ()), start=2):
+    for order, question in enumerate(questions_of(category.questions), start=2):
         attribute: dict[str, Any] = {
-            "variable": True, "code": name, "datatype": "string", "required": False,
-            "datatype_description": "", "order": order, "description": str(DETAIL_LABELS[name]),
+            "variable": True, "code": question.name, "datatype": "string",
+            "required": question.required, "order": order, "description": str(question.label),
+            "datatype_description": str(question.hint or ""),
         }
-        if name == "police_declaration":
+        if question.kind == Kind.CHOICE:
             attribute["datatype"] = "singlevaluelist"
-            attribute["values"] = [{"key": key, "name": str(POLICE_DECLARATION_LABELS[key])}
-                                   for key in POLICE_DECLARATION_CHOICES]
+            attribute["values"] = [{"key": key, "name": str(label)} for key, label in question.choices]
         attributes.append(attribute)
     return {"service_code": category.code, "attributes": attributes}
 
@@ -537,6 +532,12 @@ def request_parameters() -> list[dict[str, Any]]:
     ]
 
 
+def _question_schema(question: Question) -> dict[str, Any]:
+    if question.kind == Kind.CHOICE:
+        return {"type": "string", "enum": [key for key, _label in question.choices]}
+    return _text(maxLength=question.max_length)
+
+
 def submission_schema(codes: list[str], multipart: bool) -> dict[str, Any]:
     """The body of POST requests, urlencoded or multipart (only multipart carries ``media``)."""
     properties: dict[str, Any] = {
@@ -549,7 +550,7 @@ def submission_schema(codes: list[str], multipart: bool) -> dict[str, Any]:
         "address_string": _text("Street and number; a four-digit postal code in it counts when "
                                 "attribute[postal_code] is not given.", maxLength=200),
         f"attribute[{POSTAL_CODE}]": _text(pattern="^[0-9]{4}$"),
-        **{f"attribute[{name}]": _text(maxLength=200) for name in DETAIL_NAMES},
+        **{f"attribute[{question.name}]": _question_schema(question) for question in all_questions()},
         "email": _text("The resident's, for the acknowledgement and follow-up."),
         "phone": _text(),
         "first_name": _text("Ignored: the portal keeps no names."),
@@ -563,8 +564,6 @@ def submission_schema(codes: list[str], multipart: bool) -> dict[str, Any]:
                             "NIS code of the one the reporter chose among those named."),
         "locale": LOCALE_PARAMETER["schema"],
     }
-    properties["attribute[police_declaration]"] = {
-        "type": "string", "enum": list(POLICE_DECLARATION_CHOICES)}
     if multipart:
         properties["media"] = {"type": "string", "format": "binary",
                                "description": "A JPEG, PNG or WebP photo of at most 10 MB."}

@@ -22,9 +22,8 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 from wtforms.widgets import NumberInput
 
 from portal.courses.models import LANGUAGE_TITLES, PURPOSE_TITLES
-from portal.forms import PortalForm
+from portal.forms import DayField, ParsedField, PortalForm, TimeOfDayField
 from portal.i18n import _l
-from portal.reports.forms import DayField, ParsedField, TimeOfDayField
 
 
 class FilterForm(PortalForm):

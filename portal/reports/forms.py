@@ -1,9 +1,6 @@
 """The residents' forms. Types and required fields here; the portal's rules in services."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import Any
-
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,78 +14,11 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
-from wtforms.widgets import DateInput, TimeInput
 
 from portal.abuse import HumanCheck
-from portal.forms import PortalForm
+from portal.forms import DayField, PortalForm, TimeOfDayField
 from portal.i18n import _l
-
-DETAIL_LABELS = {
-    "school": _l("Name of the school"),
-    "line": _l("Line (tram, bus or metro)"),
-    "stop": _l("Stop or station"),
-    "make": _l("Make and model of the car"),
-    "colour": _l("Colour"),
-    "police_declaration": _l("Have you made a declaration to the police?"),
-}
-POLICE_DECLARATION_LABELS = {
-    "yes": _l("Yes"),
-    "no": _l("No"),
-    "not_yet": _l("Not yet"),
-}
-
-
-class ParsedField(StringField):
-    """A text input whose value is parsed into a Python value, with a localized error."""
-
-    parse_error: Any = None
-
-    def parse(self, text: str) -> Any:
-        raise NotImplementedError
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        text = (valuelist[0] if valuelist else "").strip()
-        self.raw_text = text
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = self.parse(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(self.parse_error)) from None
-
-    def _value(self) -> str:
-        if getattr(self, "raw_text", None) is not None:
-            return self.raw_text
-        return self.format(self.data) if self.data is not None else ""
-
-    def format(self, value: Any) -> str:
-        return str(value)
-
-
-class DayField(ParsedField):
-    """``<input type=date>``: phones show a date picker, and the value is ISO ``YYYY-MM-DD``."""
-
-    widget = DateInput()
-    parse_error = _l("Give a date such as 2026-03-31.")
-
-    def parse(self, text: str) -> date:
-        return date.fromisoformat(text)
-
-    def format(self, value: date) -> str:
-        return value.isoformat()
-
-
-class TimeOfDayField(ParsedField):
-    widget = TimeInput()
-    parse_error = _l("Give a time such as 17:30.")
-
-    def parse(self, text: str) -> time:
-        return datetime.strptime(text[:5], "%H:%M").time()
-
-    def format(self, value: time) -> str:
-        return value.strftime("%H:%M")
+from portal.reports.questions import Kind, Question, all_questions
 
 
 class ReportForm(HumanCheck, PortalForm):
@@ -107,15 +37,6 @@ class ReportForm(HumanCheck, PortalForm):
     postal_code = StringField(_l("Postal code"), validators=[InputRequired(message=_l("Give the postal code, for example 1050."))])
     latitude = HiddenField()
     longitude = HiddenField()
-    school = StringField(DETAIL_LABELS["school"])
-    line = StringField(DETAIL_LABELS["line"])
-    stop = StringField(DETAIL_LABELS["stop"])
-    make = StringField(DETAIL_LABELS["make"])
-    colour = StringField(DETAIL_LABELS["colour"])
-    police_declaration = RadioField(DETAIL_LABELS["police_declaration"],
-                                    choices=[SelectChoice(value, label) for value, label
-                                             in POLICE_DECLARATION_LABELS.items()],
-                                    validate_choice=False, validators=[Optional()])
     photos = MultipleFileField(_l("Photos (optional)"),
                                description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
     email = EmailField(_l("E-mail address (optional)"),
@@ -128,8 +49,23 @@ class ReportForm(HumanCheck, PortalForm):
     municipality = RadioField(_l("Which municipality?"), choices=[], validate_choice=False,
                               validators=[Optional()])
 
-    def detail_fields(self, questions: tuple[str, ...]) -> list[Field]:
-        return [self[name] for name in questions]
+    def answers(self) -> dict[str, str]:
+        """What was typed or chosen for every question (the service keeps the category's)."""
+        return {question.name: self[question.name].data or "" for question in all_questions()}
+
+
+def _question_field(question: Question) -> Field:
+    if question.kind == Kind.CHOICE:
+        return RadioField(question.label, description=question.hint,
+                          choices=[SelectChoice(value, label) for value, label in question.choices],
+                          validate_choice=False, validators=[Optional()])
+    return StringField(question.label, description=question.hint)
+
+
+# One field per question of the registry: the form asks those of the chosen category.
+for _question in all_questions():
+    setattr(ReportForm, _question.name, _question_field(_question))
+del _question
 
 
 class AddInformationForm(HumanCheck, PortalForm):

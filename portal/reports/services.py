@@ -25,21 +25,13 @@ from portal.reports.models import (
     ReportEvent,
     ReportPhoto,
 )
+from portal.reports import questions
 from portal.reports.photos import MAX_PHOTOS
 from portal.reports.reference import CATEGORIES
 from portal.times import BRUSSELS
 from portal.tokens import hash_secret
 
 MAX_DESCRIPTION = 4000
-MAX_DETAIL = 200
-#: The extra questions of each kind of category, in the order the form asks them.
-QUESTIONS: dict[str, tuple[str, ...]] = {
-    "school": ("school",),
-    "transport": ("line", "stop"),
-    "vehicle": ("make", "colour", "police_declaration"),
-    "": (),
-}
-POLICE_DECLARATION_CHOICES = ("yes", "no", "not_yet")
 #: No 0/O, 1/I/L or U: a reference read out on the phone cannot be misheard or misread.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PATTERN = re.compile(r"^BX-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
@@ -155,12 +147,8 @@ def validate(draft: Draft) -> dict[str, str]:
                 -90 <= draft.latitude <= 90 and -180 <= draft.longitude <= 180)):  # type: ignore[operator]
         errors["location"] = _("The location could not be read. Remove it, or try again.")
     if category is not None:
-        for name in QUESTIONS.get(category.questions, ()):
-            value = draft.details.get(name, "")
-            if len(value) > MAX_DETAIL:
-                errors[name] = _("Use at most %(max)s characters.", max=MAX_DETAIL)
-            if name == "police_declaration" and value and value not in POLICE_DECLARATION_CHOICES:
-                errors[name] = _("Choose one of the answers.")
+        draft.details, wrong = questions.check_answers(category.questions, draft.details)
+        errors.update(wrong)
     if draft.email:
         try:
             draft.email = validate_email(draft.email, check_deliverability=False).normalized
@@ -216,7 +204,6 @@ def submit_report(draft: Draft) -> Submitted:
     secret = secrets.token_urlsafe(24)  # 192 bits
     category = db.session.get(Category, draft.category_code)
     assert category is not None  # validated above
-    questions = QUESTIONS.get(category.questions, ())
     for _attempt in range(5):
         report = Report(
             reference=new_reference(), tracking_hash=hash_secret(secret),
@@ -225,7 +212,7 @@ def submit_report(draft: Draft) -> Submitted:
             occurred_on=draft.occurred_on, occurred_at_time=draft.occurred_at_time,
             street=draft.street.strip(), postal_code=draft.postal_code,
             latitude=draft.latitude, longitude=draft.longitude,
-            details={k: v.strip() for k, v in draft.details.items() if k in questions and v.strip()},
+            details=dict(draft.details),  # checked and normalised by validate
             email=draft.email or None, phone=(draft.phone or "").strip() or None,
             language=draft.language, source=draft.source,
         )
@@ -376,17 +363,7 @@ def reporter_says_done(report: Report, kind: str) -> ReportEvent:
 
 def details_for_display(report: Report) -> list[tuple[str, str]]:
     """The category's answers as (question, answer) pairs in the current language."""
-    from portal.reports.forms import DETAIL_LABELS, POLICE_DECLARATION_LABELS
-
-    rows = []
-    for name in QUESTIONS.get(report.category.questions, ()):
-        value: Any = report.details.get(name)
-        if not value:
-            continue
-        if name == "police_declaration":
-            value = str(POLICE_DECLARATION_LABELS.get(value, value))
-        rows.append((str(DETAIL_LABELS[name]), value))
-    return rows
+    return questions.answers_for_display(report.category.questions, report.details)
 
 
 # Administration: categories and municipal contact addresses ---------------------------------

@@ -13,7 +13,7 @@ from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language
 from portal.notify.services import external_url
 from portal.pagecache import same_for_everyone
-from portal.reports import services, uploads
+from portal.reports import questions, services, uploads
 from portal.reports.forms import AddInformationForm, DoneForm, ReportForm, TrackForm
 from portal.reports.models import STATUS_TITLES, EventKind, Report
 
@@ -101,7 +101,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
                                      for m in routing.candidates]
     status = 422 if request.method == "POST" and routing is None else 200
     return render_template("reports/form.html", form=form, category=category, routing=routing,
-                           questions=services.QUESTIONS.get(category.questions, ()),
+                           questions=questions.question_set(category.questions),
                            kept_photos=[n for n in (form.kept_photos.data or "").split(",") if n],
                            today_iso=services.brussels_now().date().isoformat()), status
 
@@ -112,8 +112,7 @@ def _draft(form: ReportForm, code: str, photo_names: list[str]) -> services.Draf
         occurred_on=form.occurred_on.data, occurred_at_time=form.occurred_at_time.data,
         street=form.street.data or "", postal_code=(form.postal_code.data or "").replace(" ", ""),
         latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
-        details={name: (form[name].data or "") for name in ("school", "line", "stop", "make",
-                                                             "colour", "police_declaration")},
+        details=form.answers(),
         email=(form.email.data or "").strip() or None, phone=(form.phone.data or "").strip() or None,
         language=current_language(),
         # The column holds 64 characters; the page's key has 24, a longer one was tampered with.

@@ -68,7 +68,7 @@ def test_service_groups(client: FlaskClient) -> None:
 @pytest.mark.parametrize(("code", "questions"), [
     ("school-racket", ["postal_code", "school"]),
     ("transport-pickpocketing", ["postal_code", "line", "stop"]),
-    ("vehicle-theft", ["postal_code", "make", "colour", "police_declaration"]),
+    ("vehicle-theft", ["postal_code", "make", "colour", "plate", "police_declaration"]),
     ("burglary", ["postal_code"]),
 ])
 def test_definitions_ask_the_category_questions(client: FlaskClient, code: str,

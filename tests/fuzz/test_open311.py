@@ -21,7 +21,8 @@ GET_PARAMS = ("service_request_id", "service_code", "start_date", "end_date", "s
               "page_size", "jurisdiction_id", "locale", "api_key")
 POST_FIELDS = ("api_key", "service_code", "description", "lat", "long", "address_string",
                "attribute[postal_code]", "attribute[school]", "attribute[line]", "attribute[stop]",
-               "attribute[make]", "attribute[colour]", "attribute[police_declaration]", "occurred_on",
+               "attribute[make]", "attribute[colour]", "attribute[plate]", "attribute[police_declaration]",
+               "occurred_on",
                "email", "phone", "agency_nis", "jurisdiction_id", "locale", "first_name",
                "media_url", "device_id")
 
