@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 #: The languages of the portal, in the order the language switch shows them.
+#: Adding a language: add it here and in ``LANGUAGE_AUTONYMS``, give it a catalog
+#: (``pybabel init``), and add its per-language columns with one migration (see
+#: docs/architecture.md).
 LANGUAGES: tuple[str, ...] = ("fr", "nl", "en")
+#: Each language's name written in that language: the switch, and where people choose theirs.
+LANGUAGE_AUTONYMS: dict[str, str] = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "fr"
 TIMEZONE = "Europe/Brussels"
 

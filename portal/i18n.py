@@ -11,19 +11,22 @@ extraction workflow. WTForms' own messages come from ``portal.forms``, also read
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar, Token
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel.support import NullTranslations, Translations
 from flask import Flask, Request, request, url_for
 from flask_babel import LazyString
 from markupsafe import Markup
+from werkzeug.routing import AnyConverter, Map
 
-from portal.config import DEFAULT_LANGUAGE, LANGUAGES, TIMEZONE
+from portal.config import DEFAULT_LANGUAGE, LANGUAGE_AUTONYMS, LANGUAGES, TIMEZONE
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 #: The cookie that remembers the language a person last used.
@@ -31,6 +34,29 @@ LANGUAGE_COOKIE = "lang"
 
 _catalogs: dict[str, NullTranslations] = {}
 _language: ContextVar[str] = ContextVar("portal_language", default=DEFAULT_LANGUAGE)
+
+
+class LanguageConverter(AnyConverter):
+    """``<lang:lang>`` in a route: one of the portal's languages, as configured."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, *LANGUAGES)
+
+
+@functools.cache
+def _language_title(code: str, reader: str) -> str:
+    return Locale.parse(code).get_language_name(reader) or code
+
+
+def language_title(code: str) -> str:
+    """A language's name in the reader's language ("néerlandais", "Frans", "English"), from
+    the CLDR data Babel ships: a new language needs no translated title of its own."""
+    return _language_title(code, current_language()) if code in LANGUAGES else code
+
+
+def language_titles() -> dict[str, str]:
+    """Every language of the portal, named in the reader's language."""
+    return {code: language_title(code) for code in LANGUAGES}
 
 
 def load_catalogs(directory: Path = TRANSLATIONS_DIR) -> None:
@@ -164,4 +190,4 @@ def alternate_urls() -> dict[str, str]:
 
 def language_names() -> dict[str, Markup]:
     """Each language's name written in that language, for the switch."""
-    return {"fr": Markup("Français"), "nl": Markup("Nederlands"), "en": Markup("English")}
+    return {lang: Markup(LANGUAGE_AUTONYMS[lang]) for lang in LANGUAGES}

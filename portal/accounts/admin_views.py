@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import geo
 from portal.accounts import services
-from portal.accounts.forms import (LANGUAGE_NAMES, CategoryForm, ConfirmForm, ContactForm,
+from portal.accounts.forms import (CategoryForm, ConfirmForm, ContactForm,
                                    MunicipalitiesForm, UserCreateForm)
 from portal.accounts.models import Role, StaffUser
 from portal.extensions import db
@@ -19,7 +19,7 @@ from portal.notify.services import external_url, queue_email
 from portal.reports import services as report_services
 from portal.reports.models import Category
 
-bp = Blueprint("admin", __name__, url_prefix="/<any(fr,nl,en):lang>/manage/admin")
+bp = Blueprint("admin", __name__, url_prefix="/<lang:lang>/manage/admin")
 
 
 @bp.before_request
@@ -188,8 +188,7 @@ def contacts() -> Any:
         grouped.setdefault(row.municipality_nis, []).append(row)
     category_names = {c.code: localized(c, "name") for c in report_services.all_categories()}
     return render_template("admin/contacts.html", form=form, grouped=grouped, confirm=ConfirmForm(),
-                           municipalities=geo.municipalities(), category_names=category_names,
-                           language_names=LANGUAGE_NAMES), _status()
+                           municipalities=geo.municipalities(), category_names=category_names), _status()
 
 
 @bp.post("/contacts/<int:contact_id>/remove")

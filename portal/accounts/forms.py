@@ -43,8 +43,8 @@ from wtforms.validators import Email, NumberRange, ValidationError  # noqa: E402
 from wtforms.widgets import CheckboxInput, ListWidget  # noqa: E402
 
 from portal.accounts.models import ROLE_TITLES  # noqa: E402
+from portal.config import LANGUAGE_AUTONYMS  # noqa: E402
 
-LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -73,7 +73,7 @@ class UserCreateForm(PortalForm):
                       validators=[InputRequired(message=_l("Choose a role."))])
     municipalities = MultiCheckboxField(
         _l("Municipalities"), description=_l("Municipal staff handle the reports of these municipalities; choose at least one for them."))
-    language = RadioField(_l("Language of the e-mails"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()], default="fr",
+    language = RadioField(_l("Language of the e-mails"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
                           validators=[InputRequired(message=_l("Choose a language."))])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -144,5 +144,5 @@ class ContactForm(PortalForm):
         Email(message=_l("Give a valid e-mail address, for example name@example.org."),
               check_deliverability=False),
         Length(max=320)])
-    language = RadioField(_l("Language of the e-mails"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()], default="fr",
+    language = RadioField(_l("Language of the e-mails"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
                           validators=[InputRequired(message=_l("Choose a language."))])

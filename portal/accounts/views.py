@@ -14,7 +14,7 @@ from portal.extensions import LIMITS, csrf, db, limiter, login_manager
 from portal.i18n import _, _l
 from portal.notify.services import external_url, queue_email
 
-bp = Blueprint("accounts", __name__, url_prefix="/<any(fr,nl,en):lang>/manage")
+bp = Blueprint("accounts", __name__, url_prefix="/<lang:lang>/manage")
 
 # CSRF is checked by the form itself, so that a stale token re-renders the form with
 # what was typed and a message, instead of a bare 400 page.

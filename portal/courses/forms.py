@@ -21,9 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional
 from wtforms.widgets import NumberInput
 
-from portal.courses.models import LANGUAGE_TITLES, PURPOSE_TITLES
+from portal.courses.models import PURPOSE_TITLES
 from portal.forms import DayField, ParsedField, PortalForm, TimeOfDayField
-from portal.i18n import _l
+from portal.i18n import _l, language_titles
 
 
 class FilterForm(PortalForm):
@@ -101,7 +101,7 @@ class SessionForm(PortalForm):
 
     course_type = SelectField(_l("Course"), choices=[], validate_choice=False)
     language = RadioField(_l("Language of the course"),
-                          choices=[SelectChoice(code, title) for code, title in LANGUAGE_TITLES.items()],
+                          choices=lambda: [SelectChoice(code, title) for code, title in language_titles().items()],
                           validate_choice=False)
     organiser = SelectField(_l("Organiser"), choices=[], validate_choice=False,
                             description=_l("The organiser manages the session and its lists. Without one, only administrators do."))

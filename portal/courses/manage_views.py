@@ -37,7 +37,6 @@ from portal.courses.forms import (
     SessionForm,
 )
 from portal.courses.models import (
-    LANGUAGE_TITLES,
     CourseSession,
     Purpose,
     RegistrationStatus,
@@ -46,10 +45,11 @@ from portal.courses.models import (
 from portal.db import utcnow
 from portal.errors import render_error
 from portal.extensions import csrf, db
-from portal.i18n import _, _l, current_language, localized, speaking
+from portal.config import LANGUAGES
+from portal.i18n import _, _l, current_language, language_title, language_titles, localized, speaking
 from portal.times import BRUSSELS
 
-bp = Blueprint("manage_courses", __name__, url_prefix="/<any(fr,nl,en):lang>/manage/courses")
+bp = Blueprint("manage_courses", __name__, url_prefix="/<lang:lang>/manage/courses")
 #: Ids fit a database integer: a larger number is no session (404), never a database error.
 _SESSION = "/<int(max=2147483647):session_id>"
 _REGISTRATION = _SESSION + "/registrations/<int(max=2147483647):registration_id>"
@@ -268,7 +268,7 @@ def _draft(form: SessionForm, dates: list[tuple[datetime, datetime]], owner: int
         course_type_code=form.course_type.data or "", language=form.language.data or "",
         venue_name=form.venue_name.data or "", address=form.address.data or "",
         municipality_nis=form.municipality.data or "", capacity=form.capacity.data or 0,
-        dates=dates, notes={lang: form[f"notes_{lang}"].data or "" for lang in LANGUAGE_TITLES},
+        dates=dates, notes={lang: form[f"notes_{lang}"].data or "" for lang in LANGUAGES},
         organiser_id=owner)
 
 
@@ -367,7 +367,7 @@ def _render_show(session: CourseSession, acting: dict[int, PromoteForm] | None =
         municipality=geo.municipality(session.municipality_nis),
         organiser=organising.organiser_names([session]).get(session.organiser_id or 0),
         status_titles=SESSION_STATUS_TITLES, person_titles=PERSON_STATUS_TITLES,
-        purpose_titles=PURPOSE_SHORT_TITLES, language_titles=LANGUAGE_TITLES), status
+        purpose_titles=PURPOSE_SHORT_TITLES, language_titles=language_titles()), status
 
 
 @bp.get(_SESSION)
@@ -517,4 +517,4 @@ def attestation(session_id: int, registration_id: int) -> Response | str:
                                    issued=utcnow())
     return render_template(
         "courses/manage/attestation.html", document=Markup(document), lang=lang, session=session,
-        registration=registration, language_title=LANGUAGE_TITLES.get(lang, lang))
+        registration=registration, language_title=language_title(lang))

@@ -9,18 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import NamedPerLanguage, utcnow
 from portal.extensions import db
-from portal.i18n import _l
+from portal.i18n import _l, language_title
 
 if TYPE_CHECKING:
     from portal.territory.models import Municipality
-
-#: The languages a course can be given in, named in the reader's language.
-LANGUAGE_TITLES = {
-    "fr": _l("French"),
-    "nl": _l("Dutch"),
-    "en": _l("English"),
-}
-
 
 class CourseType(NamedPerLanguage, db.Model):  # type: ignore[name-defined]
     """A kind of first-aid course (reference data, names stored per language)."""
@@ -98,7 +90,7 @@ class CourseSession(db.Model):  # type: ignore[name-defined]
 
     @property
     def language_title(self) -> str:
-        return str(LANGUAGE_TITLES.get(self.language, self.language))
+        return language_title(self.language)
 
 
 class CourseSessionDate(db.Model):  # type: ignore[name-defined]

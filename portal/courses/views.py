@@ -20,11 +20,12 @@ from wtforms.fields.choices import SelectChoice
 from portal import geo
 from portal.courses import exceptions, links, listing, places, signup
 from portal.courses.forms import ConfirmForm, FilterForm, SignUpForm
-from portal.courses.models import LANGUAGE_TITLES, CourseSession, Purpose, Registration
+from portal.courses.models import CourseSession, Purpose, Registration
 from portal.extensions import LIMITS, csrf, db, limiter
-from portal.i18n import _, current_language, localized
+from portal.config import LANGUAGES
+from portal.i18n import _, current_language, language_titles, localized
 
-bp = Blueprint("courses", __name__, url_prefix="/<any(fr,nl,en):lang>/courses")
+bp = Blueprint("courses", __name__, url_prefix="/<lang:lang>/courses")
 
 
 def _municipality_choices() -> list[SelectChoice]:
@@ -43,10 +44,10 @@ def index() -> str:
         SelectChoice(t.code, localized(t, "name")) for t in types]
     form.municipality.choices = _municipality_choices()
     form.language.choices = [SelectChoice("", _("All languages"))] + [
-        SelectChoice(code, str(title)) for code, title in LANGUAGE_TITLES.items()]
+        SelectChoice(code, title) for code, title in language_titles().items()]
     form.validate()
     known = {"type": {t.code for t in types}, "municipality": {m.nis for m in geo.municipalities()},
-             "language": set(LANGUAGE_TITLES)}
+             "language": set(LANGUAGES)}
     for name, allowed in known.items():
         if form[name].data and form[name].data not in allowed:
             form[name].errors = [*form[name].errors, _("Choose one of the options.")]

@@ -22,7 +22,7 @@ from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SpamForm, S
                                   TextActionForm, TransferForm)
 from portal.reports.models import STATUS_TITLES, Report, Status
 
-bp = Blueprint("manage", __name__, url_prefix="/<any(fr,nl,en):lang>/manage")
+bp = Blueprint("manage", __name__, url_prefix="/<lang:lang>/manage")
 
 
 @bp.before_request

@@ -17,8 +17,8 @@ from portal.reports import questions, services, uploads
 from portal.reports.forms import AddInformationForm, DoneForm, ReportForm, TrackForm
 from portal.reports.models import STATUS_TITLES, EventKind, Report
 
-bp = Blueprint("report", __name__, url_prefix="/<any(fr,nl,en):lang>/report")
-tracking = Blueprint("tracking", __name__, url_prefix="/<any(fr,nl,en):lang>/track")
+bp = Blueprint("report", __name__, url_prefix="/<lang:lang>/report")
+tracking = Blueprint("tracking", __name__, url_prefix="/<lang:lang>/track")
 
 
 

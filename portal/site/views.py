@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from portal.i18n import negotiate
 from portal.pagecache import same_for_everyone
 
-bp = Blueprint("site", __name__, url_prefix="/<any(fr,nl,en):lang>")
+bp = Blueprint("site", __name__, url_prefix="/<lang:lang>")
 root = Blueprint("root", __name__)
 
 
