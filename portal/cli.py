@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.config import DEFAULT_LANGUAGE, LANGUAGES
 from portal.extensions import db
 
 portal_cli = AppGroup("portal", help="Brussels prevention portal commands.")
@@ -124,7 +125,7 @@ portal_cli.add_command(user_cli)
 @click.option("--municipality", "municipalities", multiple=True, metavar="NIS",
               help="NIS code of a municipality (repeat for several); required for staff.")
 @click.option("--name", default="", help="The person's name (defaults to the e-mail).")
-@click.option("--language", default="fr", type=click.Choice(["fr", "nl", "en"]))
+@click.option("--language", default=DEFAULT_LANGUAGE, type=click.Choice(LANGUAGES))
 def user_add(email: str, role: str, municipalities: tuple[str, ...], name: str, language: str) -> None:
     """Create a staff account; the password is read from standard input (never an argument)."""
     from portal.accounts.services import AccountError, create_user

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, Text, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
+
+from portal.config import LANGUAGES
+
+_T = TypeVar("_T")
 
 #: Stable constraint names, so that Alembic can alter tables on SQLite (batch mode) and
 #: PostgreSQL alike.
@@ -57,17 +62,29 @@ class Base(DeclarativeBase):
                         type_annotation_map={datetime: UTCDateTime()})
 
 
+def per_language(**columns: Callable[[], Any]) -> Callable[[type[_T]], type[_T]]:
+    """Class decorator for a mixin: a column ``<field>_<lang>`` for each field and each of
+    ``config.LANGUAGES``, made by the field's factory. Read them with
+    ``portal.i18n.localized(row, field)``; a new language adds its columns with one migration.
+
+    Only on mixins (classes that are not mapped yet): declarative copies their columns into
+    each mapped class that inherits them.
+    """
+    def add(cls: type[_T]) -> type[_T]:
+        for name, make in columns.items():
+            for lang in LANGUAGES:
+                setattr(cls, f"{name}_{lang}", make())
+        return cls
+
+    return add
+
+
+@per_language(name=lambda: mapped_column(String(120), nullable=False),
+              #: One or two lines that help a resident choose.
+              description=lambda: mapped_column(Text, nullable=False))
 class NamedPerLanguage:
     """Mixin of reference data a resident reads (categories, course types): a name and a
     description in each language, read with ``portal.i18n.localized(row, "name")``."""
-
-    name_fr: Mapped[str] = mapped_column(String(120))
-    name_nl: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120))
-    #: One or two lines that help a resident choose.
-    description_fr: Mapped[str] = mapped_column(Text)
-    description_nl: Mapped[str] = mapped_column(Text)
-    description_en: Mapped[str] = mapped_column(Text)
 
 
 #: HTTP methods that only read: their requests start SQLite transactions without the write lock.

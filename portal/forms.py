@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
+from flask_babel import LazyString
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import Field, StringField
 from wtforms.i18n import get_translations
 from wtforms.widgets import DateInput, TimeInput
 
-from portal.i18n import _l, current_language
+from portal.config import LANGUAGES
+from portal.i18n import _l, current_language, language_title
 
 
 @functools.cache
@@ -83,3 +86,12 @@ class TimeOfDayField(ParsedField):
 
     def format(self, value: time) -> str:
         return value.strftime("%H:%M")
+
+
+def add_per_language_fields(form: type[PortalForm], name: str,
+                            make: Callable[[str, LazyString], Field]) -> None:
+    """Give ``form`` a field ``<name>_<lang>`` for each language of the portal, built by
+    ``make(lang, title)``; ``title`` is the language's name in the reader's language, for labels
+    such as "Name in Dutch"."""
+    for lang in LANGUAGES:
+        setattr(form, f"{name}_{lang}", make(lang, LazyString(language_title, lang)))

@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from portal.accounts.services import MIN_PASSWORD_LENGTH
-from portal.forms import PortalForm
+from portal.forms import PortalForm, add_per_language_fields
 from portal.i18n import _l
 
 
@@ -43,7 +43,7 @@ from wtforms.validators import Email, NumberRange, ValidationError  # noqa: E402
 from wtforms.widgets import CheckboxInput, ListWidget  # noqa: E402
 
 from portal.accounts.models import ROLE_TITLES  # noqa: E402
-from portal.config import LANGUAGE_AUTONYMS  # noqa: E402
+from portal.config import LANGUAGE_AUTONYMS, LANGUAGES  # noqa: E402
 
 
 
@@ -108,12 +108,6 @@ _DAYS_MESSAGE = _l("Give a whole number of working days between %(min)s and %(ma
 
 
 class CategoryForm(PortalForm):
-    name_fr = StringField(_l("Name in French"), validators=[InputRequired(message=_l("Give the name.")), Length(max=120)])
-    name_nl = StringField(_l("Name in Dutch"), validators=[InputRequired(message=_l("Give the name.")), Length(max=120)])
-    name_en = StringField(_l("Name in English"), validators=[InputRequired(message=_l("Give the name.")), Length(max=120)])
-    description_fr = TextAreaField(_l("Description in French"), validators=[InputRequired(message=_l("Give the description.")), Length(max=1000)])
-    description_nl = TextAreaField(_l("Description in Dutch"), validators=[InputRequired(message=_l("Give the description.")), Length(max=1000)])
-    description_en = TextAreaField(_l("Description in English"), validators=[InputRequired(message=_l("Give the description.")), Length(max=1000)])
     acknowledge_days = DaysField(
         _l("Working days to acknowledge a report"),
         validators=[InputRequired(message=_l("Give a number of working days.")),
@@ -130,9 +124,16 @@ class CategoryForm(PortalForm):
             raise ValidationError(str(_l("The days to close cannot be fewer than the days to acknowledge.")))
 
     def values(self) -> dict[str, object]:
-        return {name: self[name].data for name in (
-            "name_fr", "name_nl", "name_en", "description_fr", "description_nl", "description_en",
-            "acknowledge_days", "close_days", "active")}
+        names = [f"{field}_{lang}" for lang in LANGUAGES for field in ("name", "description")]
+        return {name: self[name].data for name in (*names, "acknowledge_days", "close_days", "active")}
+
+
+add_per_language_fields(CategoryForm, "name", lambda lang, title: StringField(
+    _l("Name in %(language)s", language=title),
+    validators=[InputRequired(message=_l("Give the name.")), Length(max=120)]))
+add_per_language_fields(CategoryForm, "description", lambda lang, title: TextAreaField(
+    _l("Description in %(language)s", language=title),
+    validators=[InputRequired(message=_l("Give the description.")), Length(max=1000)]))
 
 
 class ContactForm(PortalForm):

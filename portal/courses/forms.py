@@ -22,7 +22,8 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 from wtforms.widgets import NumberInput
 
 from portal.courses.models import PURPOSE_TITLES
-from portal.forms import DayField, ParsedField, PortalForm, TimeOfDayField
+from portal.config import LANGUAGES
+from portal.forms import DayField, ParsedField, PortalForm, TimeOfDayField, add_per_language_fields
 from portal.i18n import _l, language_titles
 
 
@@ -112,10 +113,13 @@ class SessionForm(PortalForm):
     dates = FieldList(FormField(DateRowForm), min_entries=3, max_entries=MAX_DATES)
     capacity = NumberField(_l("Number of places"),
                            description=_l("Groups are small: about 12 to 20 people."))
-    notes_fr = TextAreaField(_l("Practical information in French"),
-                             description=_l("What to bring, how to get in. Shown to people who read the portal in that language."))
-    notes_nl = TextAreaField(_l("Practical information in Dutch"))
-    notes_en = TextAreaField(_l("Practical information in English"))
+
+
+add_per_language_fields(SessionForm, "notes", lambda lang, title: TextAreaField(
+    _l("Practical information in %(language)s", language=title),
+    # Said once, under the first of them.
+    description=_l("What to bring, how to get in. Shown to people who read the portal in that language.")
+    if lang == LANGUAGES[0] else None))
 
 
 class PromoteForm(PortalForm):

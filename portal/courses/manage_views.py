@@ -135,7 +135,7 @@ def _session_form(session: CourseSession | None) -> SessionForm:
             "organiser": str(session.organiser_id or ""), "venue_name": session.venue_name,
             "address": session.address, "municipality": session.municipality_nis,
             "capacity": session.capacity,
-            "notes_fr": session.notes_fr, "notes_nl": session.notes_nl, "notes_en": session.notes_en,
+            **{f"notes_{lang}": getattr(session, f"notes_{lang}") for lang in LANGUAGES},
             "dates": [{"day": _local(d.starts_at).date(), "start": _local(d.starts_at).time(),
                        "end": _local(d.ends_at).time()} for d in session.dates]})
         while len(form.dates) < min(MAX_DATES, len(session.dates) + 1):

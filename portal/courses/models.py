@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import NamedPerLanguage, utcnow
+from portal.db import NamedPerLanguage, per_language, utcnow
 from portal.extensions import db
 from portal.i18n import _l, language_title
 
@@ -42,7 +42,12 @@ class SessionStatus:
     ALL = (OPEN, CANCELLED, FINISHED)
 
 
-class CourseSession(db.Model):  # type: ignore[name-defined]
+@per_language(notes=lambda: mapped_column(Text, nullable=False, default=""))
+class PracticalNotesPerLanguage:
+    """Practical notes in each language: what to bring, how to get in (``localized(s, "notes")``)."""
+
+
+class CourseSession(PracticalNotesPerLanguage, db.Model):  # type: ignore[name-defined]
     """One course given on one or more dates, at one venue, in one language, for a few people."""
 
     __tablename__ = "course_session"
@@ -66,10 +71,6 @@ class CourseSession(db.Model):  # type: ignore[name-defined]
     organiser_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(12), default=SessionStatus.OPEN)
-    #: Practical notes per language: what to bring, how to get in.
-    notes_fr: Mapped[str] = mapped_column(Text, default="")
-    notes_nl: Mapped[str] = mapped_column(Text, default="")
-    notes_en: Mapped[str] = mapped_column(Text, default="")
     #: Start of the first date and end of the last one, kept equal to ``dates`` by the services:
     #: lists, reminders and erasure query these without joining the dates.
     starts_at: Mapped[datetime]

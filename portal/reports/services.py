@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import geo
+from portal.config import DEFAULT_LANGUAGE, LANGUAGES
 from portal.contact import PHONE_PATTERN
 from portal.db import insert_missing, utcnow
 from portal.extensions import db
@@ -379,13 +380,13 @@ def all_categories() -> list[Category]:
 
 def update_category(category: Category, **values: Any) -> Category:
     """Change an administrator-editable field of a category (names, descriptions, days, active)."""
-    editable = {f"{field}_{lang}" for field in ("name", "description") for lang in ("fr", "nl", "en")}
+    editable = {f"{name}_{lang}" for name in ("name", "description") for lang in LANGUAGES}
     editable |= {"acknowledge_days", "close_days", "active"}
     unknown = set(values) - editable
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    for field, value in values.items():
-        setattr(category, field, value.strip() if isinstance(value, str) else value)
+    for name, value in values.items():
+        setattr(category, name, value.strip() if isinstance(value, str) else value)
     db.session.flush()
     return category
 
@@ -418,7 +419,7 @@ def add_contact(municipality_nis: str, category_code: str | None, email: str,
             MunicipalContact.email == email)) is not None:
         raise ContactError("this address is already there")
     contact = MunicipalContact(municipality_nis=municipality_nis, category_code=category_code,
-                               email=email, language=language if language in ("fr", "nl", "en") else "fr")
+                               email=email, language=language if language in LANGUAGES else DEFAULT_LANGUAGE)
     db.session.add(contact)
     db.session.flush()
     return contact
