@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from portal import geo
 from portal.accounts.models import Role
 from portal.db import writes_on_get
+from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, localized
 from portal.reports import privacy, services, triage, uploads
@@ -29,6 +30,18 @@ bp = Blueprint("manage", __name__, url_prefix="/<lang:lang>/manage")
 @login_required
 def _staff_only() -> None:
     """Every page of the workspace needs a logged-in staff member."""
+
+
+@bp.errorhandler(triage.NotStaff)
+def _not_staff(error: triage.NotStaff) -> tuple[str, int]:
+    """Accounts that do not work on reports: forbidden, in the person's language."""
+    return render_error(403)
+
+
+@bp.errorhandler(triage.NotVisible)
+def _not_visible(error: triage.NotVisible) -> tuple[str, int]:
+    """Another municipality's report, or none: not found, so that its existence is not revealed."""
+    return render_error(404)
 
 
 @bp.get("/")

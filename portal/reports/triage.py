@@ -1,8 +1,9 @@
 """The staff side of reports: who may see what, the work list, and every action on a report.
 
 Authorization lives here, not in the views: every function takes the acting user and refuses
-(``NotFound``) a report outside that user's municipalities, so that no URL, export or search
-can show a report of another municipality — not even whether it exists.
+(``NotVisible``) a report outside that user's municipalities, so that no URL, export or search
+can show a report of another municipality — not even whether it exists. The staff blueprint
+maps ``NotVisible`` to 404 and ``NotStaff`` to 403.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
-from werkzeug.exceptions import Forbidden, NotFound
 
 from portal import geo
 from portal.accounts.models import Role, StaffUser
@@ -38,12 +38,20 @@ class ActionError(ValueError):
     """An action the rules refuse, with a message in the current language."""
 
 
+class NotVisible(Exception):
+    """No such report, or one outside the person's municipalities: the same answer for both."""
+
+
+class NotStaff(Exception):
+    """The account does not work on reports (organisers, administrators)."""
+
+
 # Who sees what -----------------------------------------------------------------------------
 
 def require_report_role(user: StaffUser) -> None:
     """Only municipal staff and coordinators work on reports."""
-    if not user.handles_reports:
-        raise Forbidden()
+    if not getattr(user, "handles_reports", False):
+        raise NotStaff
 
 
 def visible(user: StaffUser) -> ColumnElement[bool]:
@@ -61,11 +69,12 @@ def can_see(user: StaffUser, report: Report) -> bool:
 
 
 def report_for(user: StaffUser, reference: str) -> Report:
-    """The report ``reference`` if ``user`` may see it; otherwise 404, as if it did not exist."""
+    """The report ``reference`` if ``user`` may see it; otherwise NotVisible, as if it did not
+    exist."""
     require_report_role(user)
     report = db.session.scalar(select(Report).where(Report.reference == reference, visible(user)))
     if report is None:
-        raise NotFound()
+        raise NotVisible
     return report
 
 
@@ -233,7 +242,7 @@ def _begin(user: StaffUser, report: Report, version: int | None) -> None:
     """Refuse to act on a report that changed since the person saw it, or that they may not see."""
     require_report_role(user)
     if not can_see(user, report):
-        raise NotFound()
+        raise NotVisible
     if version is not None and version != report.version:
         raise Conflict()
 
