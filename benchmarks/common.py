@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,9 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_PG_ADMIN", "DEFAULT_REDIS", "HOST", "REPO", "Gunicorn", "Instance",
            "Processes", "begin", "check_redis", "compile_translations", "exit_status", "free_port",
-           "machine",
-           "needed_tool", "postgres_database", "stop_on_signals", "table", "throwaway_instance",
-           "workdir"]
+           "machine", "needed_tool", "postgres_database", "stop_on_signals", "table",
+           "throwaway_instance", "workdir"]
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -185,8 +184,9 @@ class Instance:
 
 
 @contextlib.contextmanager
-def throwaway_instance(path: Path, database_url: str | None = None, *, demo_courses: bool = False,
-                       **settings: object) -> Iterator[Instance]:
+def throwaway_instance(path: Path, database_url: str | None = None,
+                       settings: Mapping[str, object] | None = None, *,
+                       demo_courses: bool = False) -> Iterator[Instance]:
     """A new instance in ``path``: migrated (every head), reference data, the router's index.
 
     SQLite in ``path`` unless ``database_url``; ``settings`` become ``PORTAL_*`` variables of its
@@ -196,7 +196,7 @@ def throwaway_instance(path: Path, database_url: str | None = None, *, demo_cour
     """
     path.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{path / 'portal.sqlite3'}"
-    instance = Instance(path, portal_env(path, url, **settings), url)
+    instance = Instance(path, portal_env(path, url, **(settings or {})), url)
     try:
         compile_translations()
         instance.cli("db", "upgrade", "heads")

@@ -158,7 +158,7 @@ def instance(workdir: Path, name: str, database_url: str | None, redis_url: str,
              **settings: object) -> Iterator[Prepared]:
     """A migrated, seeded instance with a submit key, set as for a load run."""
     with common.throwaway_instance(workdir / name, database_url,
-                                   **traffic.load_settings(redis_url), **settings) as made:
+                                   {**traffic.load_settings(redis_url), **settings}) as made:
         yield Prepared(made, made.add_api_key(f"faults-{name}"), made.app())
 
 

@@ -94,7 +94,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> Outcom
                if backend == "postgresql" else None)
         step = time.perf_counter()
         instance = stack.enter_context(common.throwaway_instance(
-            workdir / backend, url, **traffic.load_settings(args.redis_url)))
+            workdir / backend, url, traffic.load_settings(args.redis_url)))
         key = instance.add_api_key("load-benchmark")
         app = instance.app()
         session_id = traffic.create_course_session(app, args.capacity)
