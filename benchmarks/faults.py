@@ -1,6 +1,6 @@
 """Faults: the portal while its database stops, its mail server is down, or a worker dies.
 
-    .venv/bin/python benchmarks/faults.py [--only database smtp worker] [--clients 16]
+    .venv/bin/python -m benchmarks.faults [--only database smtp worker] [--clients 16]
 
 Not part of the test suite: it starts and stops a database server of its own, which the tests'
 shared PostgreSQL must never see. Three scenarios, each on a throwaway instance (migrated,
@@ -31,38 +31,32 @@ error or Ctrl-C. See benchmarks/README.md, "Faults".
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
+import datetime as dt
+import html
+import http.client
+import json
 import os
+import re
+import shutil
+import signal
+import subprocess
 import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
-# As in load.py: this folder off sys.path (no file of it may hide a standard-library module),
-# the repository on it.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-if os.path.dirname(_HERE) not in sys.path:
-    sys.path.insert(0, os.path.dirname(_HERE))
+import gunicorn
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import html  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
-
-from benchmarks import load  # noqa: E402
-from benchmarks.load import HOST, Gunicorn, Processes, table  # noqa: E402
+from benchmarks import common
+from benchmarks.common import HOST, Gunicorn, Processes, table
+from tests.load import traffic
 
 PG_BIN = Path(os.environ.get("PORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"  # PostgreSQL refuses to run as root
@@ -79,7 +73,7 @@ class PrivatePostgres:
         self.data = root / "data"
         self.socket_dir = root / "socket"
         self.log = root / "postgres.log"
-        self.port = load.free_port()
+        self.port = common.free_port()
         self.running = False
 
     def _run(self, *argv: str, timeout: float = 120.0) -> str:
@@ -147,29 +141,25 @@ def private_postgres(workdir: Path) -> Iterator[PrivatePostgres]:
 # --------------------------------------------------------------------------- instances
 
 @dataclass
-class Instance:
-    env: dict[str, str]
-    database_url: str
-    app: Any
+class Prepared:
+    """A throwaway instance, its Open311 ``submit`` key and the app that checks its database."""
+
+    instance: common.Instance
     key: str
-    path: Path
+    app: Any
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.instance.env
 
 
 @contextlib.contextmanager
 def instance(workdir: Path, name: str, database_url: str | None, redis_url: str,
-             **settings: object) -> Iterator[Instance]:
-    """A migrated, seeded instance with a submit key; the checking app disposed at the end."""
-    path = workdir / name
-    path.mkdir()
-    env = load.portal_env(path, database_url, **load.load_settings(redis_url), **settings)
-    load.build_instance(env)
-    key = load.add_api_key(env, f"faults-{name}")
-    url = database_url or f"sqlite:///{path / 'portal.sqlite3'}"
-    app = load.verification_app(path, url)
-    try:
-        yield Instance(env, url, app, key, path)
-    finally:
-        load.dispose(app)
+             **settings: object) -> Iterator[Prepared]:
+    """A migrated, seeded instance with a submit key, set as for a load run."""
+    with common.throwaway_instance(workdir / name, database_url,
+                                   {**traffic.load_settings(redis_url), **settings}) as made:
+        yield Prepared(made, made.add_api_key(f"faults-{name}"), made.app())
 
 
 def request(port: int, method: str, path: str, fields: dict[str, str] | None = None,
@@ -240,36 +230,36 @@ def database_stops(args: argparse.Namespace, workdir: Path, procs: Processes,
 
     url = pg.create_database("portal_faults")
     with instance(workdir, "database", url, args.redis_url) as inst:
-        session_id = load.create_course_session(inst.app, 12)
+        session_id = traffic.create_course_session(inst.app, 12)
         titles = {}
-        for lang in load.LANGUAGES:
+        for lang in traffic.LANGUAGES:
             with inst.app.app_context(), speaking(lang):
                 titles[lang] = str(MESSAGES[503][0])
         server = Gunicorn(inst.env, workdir / "gunicorn-database.log")
         server.start(procs)
         workers_before = sorted(server.worker_pids())
-        codes = load.service_codes(server.port)
-        today = load.brussels_today()
+        codes = traffic.service_codes(server.port)
+        today = traffic.brussels_today()
         targets = [("page", "fr", "/fr/courses/"), ("page", "nl", f"/nl/courses/{session_id}"),
-                   ("api", "fr", load.API_PATH), ("page", "nl", "/nl/courses/"),
-                   ("page", "fr", f"/fr/courses/{session_id}"), ("api", "nl", load.API_PATH)]
+                   ("api", "fr", traffic.API_PATH), ("page", "nl", "/nl/courses/"),
+                   ("page", "fr", f"/fr/courses/{session_id}"), ("api", "nl", traffic.API_PATH)]
 
-        def work(index: int) -> load.Answer:
+        def work(index: int) -> traffic.Answer:
             kind, lang, path = targets[index % len(targets)]
             started = time.perf_counter()
             if kind == "api":
-                fields = load.report_fields(index, inst.key, codes, today, 0, "faults")
+                fields = traffic.report_fields(index, inst.key, codes, today, 0, "faults")
                 fields["locale"] = lang
                 status, content_type, body = request(server.port, "POST", path, fields)
             else:
                 status, content_type, body = request(server.port, "GET", path)
             outcome, reference = classify(kind, lang, status, content_type, body, titles)
             hits.append(Hit(kind, lang, started, time.perf_counter(), status, outcome, reference))
-            return load.Answer(index, status, started, time.perf_counter())
+            return traffic.Answer(index, status, started, time.perf_counter())
 
         hits: list[Hit] = []
         stop = threading.Event()
-        runner = threading.Thread(target=load.run_clients, daemon=True,
+        runner = threading.Thread(target=traffic.run_clients, daemon=True,
                                   args=(args.clients, args.max_requests, 120.0, work, stop))
         runner.start()
         time.sleep(args.phase_seconds)
@@ -296,8 +286,8 @@ def database_stops(args: argparse.Namespace, workdir: Path, procs: Processes,
         for hit in hits:
             counts[phase(hit)][hit.outcome] += 1
         accepted = [h.reference for h in hits if h.reference]
-        check = load.check_reports(inst.app, [
-            load.Answer(i, 200, 0, 0, reference=ref) for i, ref in enumerate(accepted)], 1.0)
+        check = traffic.check_reports(inst.app, [
+            traffic.Answer(i, 200, 0, 0, reference=ref) for i, ref in enumerate(accepted)], 1.0)
         durations = {"before": down_at - min((h.started for h in hits), default=down_at),
                      "during": up_at - down_at,
                      "after": max((h.ended for h in hits), default=up_at) - up_at}
@@ -376,14 +366,14 @@ def smtp_down(args: argparse.Namespace, workdir: Path, procs: Processes) -> tupl
 
     from portal.db import utcnow
 
-    port = load.free_port()  # nothing listens there until the SMTP server starts
+    port = common.free_port()  # nothing listens there until the SMTP server starts
     mail = {"MAIL_SERVER": HOST, "MAIL_PORT": port, "MAIL_TIMEOUT": 5}
     problems: list[str] = []
     rows: list[list[object]] = []
     with instance(workdir, "smtp", None, args.redis_url, **mail) as inst:
         server = Gunicorn(inst.env, workdir / "gunicorn-smtp.log")
         server.start(procs)
-        answers, _seconds = load.api_load(server.port, inst.key, args.messages, 8, email_every=1,
+        answers, _seconds = traffic.api_load(server.port, inst.key, args.messages, 8, email_every=1,
                                           run="smtp")
         procs.stop(server.proc)  # type: ignore[arg-type]
         accepted = sum(1 for a in answers if 200 <= a.status < 300)
@@ -394,7 +384,7 @@ def smtp_down(args: argparse.Namespace, workdir: Path, procs: Processes) -> tupl
             problems.append(f"{accepted} reports accepted, {queued.pending} messages queued")
 
         def send(label: str) -> str:
-            out = load.flask_cli(inst.env, "portal", "outbox", "send", timeout=120).strip()
+            out = inst.instance.cli("portal", "outbox", "send", timeout=120).strip()
             state = outbox_state(inst.app)
             found = re.search(r"(\d+) sent, (\d+) failed", out)
             sent, failed = (int(found.group(1)), int(found.group(2))) if found else (-1, -1)
@@ -461,29 +451,29 @@ def worker_killed(args: argparse.Namespace, workdir: Path, procs: Processes, bac
     with instance(workdir, f"worker-{backend}", url, args.redis_url) as inst:
         server = Gunicorn(inst.env, workdir / f"gunicorn-worker-{backend}.log")
         server.start(procs)
-        codes = load.service_codes(server.port)
-        today = load.brussels_today()
+        codes = traffic.service_codes(server.port)
+        today = traffic.brussels_today()
         done = [0]
         lock = threading.Lock()
 
         run = f"kill-{backend}"
 
         def fields(index: int) -> dict[str, str]:
-            return load.report_fields(index, inst.key, codes, today, load.EMAIL_EVERY, run)
+            return traffic.report_fields(index, inst.key, codes, today, traffic.EMAIL_EVERY, run)
 
         def idempotency(index: int) -> dict[str, str]:
             # What a careful partner sends: the same key again when it retries a request.
             return {"Idempotency-Key": f"{run}-{index}"}
 
-        def work(index: int) -> load.Answer:
-            answer = load.submit_report(server.port, fields(index), index,
+        def work(index: int) -> traffic.Answer:
+            answer = traffic.submit_report(server.port, fields(index), index,
                                         headers=idempotency(index))
             with lock:
                 done[0] += 1
             return answer
 
-        result: list[list[load.Answer]] = []
-        runner = threading.Thread(target=lambda: result.append(load.run_clients(
+        result: list[list[traffic.Answer]] = []
+        runner = threading.Thread(target=lambda: result.append(traffic.run_clients(
             args.clients, args.kill_requests, 300.0, work)), daemon=True)
         started = time.perf_counter()
         runner.start()
@@ -504,15 +494,15 @@ def worker_killed(args: argparse.Namespace, workdir: Path, procs: Processes, bac
             time.sleep(0.2)
         workers_after = server.worker_pids()
         answers = result[0] if result else []
-        check = load.check_reports(inst.app, answers, seconds)
+        check = traffic.check_reports(inst.app, answers, seconds)
         # The partner retries what got no answer, with the same Idempotency-Key: it must get
         # the report that was stored (if its first try was) and never a second one.
-        retried = [load.submit_report(server.port, fields(a.index), a.index,
+        retried = [traffic.submit_report(server.port, fields(a.index), a.index,
                                       headers=idempotency(a.index))
                    for a in answers if not a.status]
         procs.stop(server.proc)  # type: ignore[arg-type]
         final = {a.index: a for a in answers} | {a.index: a for a in retried}
-        after_retry = load.check_reports(inst.app, list(final.values()), seconds)
+        after_retry = traffic.check_reports(inst.app, list(final.values()), seconds)
         per_request = rows_per_request(inst.app, run)
     problems = check.problems(allow_no_answer=True) + after_retry.problems()
     if after_retry.unanswered_rows:
@@ -567,7 +557,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="bound on the requests of the database scenario")
     parser.add_argument("--messages", type=int, default=30, help="reports with an e-mail (smtp)")
     parser.add_argument("--kill-requests", type=int, default=600, help="API requests (worker)")
-    parser.add_argument("--redis-url", default=load.DEFAULT_REDIS)
+    parser.add_argument("--redis-url", default=common.DEFAULT_REDIS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     args = parser.parse_args(argv)
     if not 0 < args.messages <= 100:
@@ -577,15 +567,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, load.raise_keyboard_interrupt)
-    load.check_redis(args.redis_url)
-    print(load.header(), flush=True)
-    load.compile_translations()
-    workdir = Path(tempfile.mkdtemp(prefix="portal-faults-"))
-    os.chmod(workdir, 0o755)  # the postgres user must reach its folder inside
+    common.begin("Faults", f"gunicorn {gunicorn.__version__}", redis_url=args.redis_url)
     reports: list[str] = []
     passed = True
-    try:
+    with common.workdir("portal-faults-", args.keep) as workdir:
+        os.chmod(workdir, 0o755)  # the postgres user must reach its folder inside
         with Processes() as procs, contextlib.ExitStack() as stack:
             pg = None
             if "database" in args.only or "worker" in args.only:
@@ -621,11 +607,6 @@ def main(argv: list[str] | None = None) -> int:
                           right={1, 2, 3, 4, 5, 8, 9, 10, 11}),
                     *(f"FAIL {p}" for p in problems)]))
                 passed &= not problems
-    finally:
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     print()
     print("\n\n".join(reports))
     print("\nAll faults handled." if passed else "\nFAILURES: see above.")

@@ -1,8 +1,8 @@
 """HTTP page speed: the portal's pages against a bare Flask app, both under gunicorn, with wrk.
 
-    .venv/bin/python benchmarks/page_speed.py [--paths /fr/ /fr/report/ /fr/courses/]
-                                        [--duration 10s] [--connections 16] [--rounds 2]
-                                        [--no-submit] [--profile auto]
+    .venv/bin/python -m benchmarks.page_speed [--paths /fr/ /fr/report/ /fr/courses/]
+                                                    [--duration 10s] [--connections 16] [--rounds 2]
+                                              [--no-submit] [--profile auto]
 
 It builds a throwaway instance (SQLite database migrated and seeded, router index, random
 secret key) in a temporary folder, starts ``gunicorn -w 2 -k sync 'portal:create_app()'`` and
@@ -34,43 +34,32 @@ See benchmarks/README.md for what the figures mean on a 2-core machine.
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
 import os
+import pstats
+import re
+import secrets
+import sqlite3
+import statistics
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http import HTTPStatus
+from pathlib import Path
 
-# Run as a script, this folder comes first on sys.path, where a file could hide a module of the
-# standard library. Take the folder off and put the repository on.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-if os.path.dirname(_HERE) not in sys.path:
-    sys.path.insert(0, os.path.dirname(_HERE))
+import gunicorn
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import cProfile  # noqa: E402
-import datetime as dt  # noqa: E402
-import platform  # noqa: E402
-import pstats  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from html.parser import HTMLParser  # noqa: E402
-from http import HTTPStatus  # noqa: E402
-from pathlib import Path  # noqa: E402
+from benchmarks import common
+from benchmarks.common import HOST, REPO, Gunicorn, Processes
 
-from benchmarks import load  # noqa: E402
-from benchmarks.load import (HOST, Processes, free_port, needed_tool,  # noqa: E402
-                             raise_keyboard_interrupt)
-
-REPO = Path(_HERE).parent
 TARGET_RATIO = 0.50
 DEFAULT_PATHS = ("/fr/", "/fr/report/", "/fr/courses/")
 #: The complete report submission (a POST that stores a new report each time).
@@ -80,11 +69,10 @@ SUBMIT_APP = 'portal:create_app({"RATELIMIT_ENABLED": False, "FORM_MIN_SECONDS":
 #: The least any form submission costs on this stack (CSRF form, one row): see floor_app.py.
 FLOOR_APP = "benchmarks.floor_app:app"
 FLOOR_FORM = "/"
+BARE_APP = "benchmarks.bare_app:app"
 BARE_PATH = "/"
-STARTUP_TIMEOUT_S = 60.0
 #: Above this share of all cores busy with other work, a run's figures are not to be trusted.
 BUSY_CPU = 0.10
-SETUP_TIMEOUT_S = 600.0
 
 
 # --------------------------------------------------------------------------- machine
@@ -129,41 +117,6 @@ def status_of(url: str, timeout: float = 10.0) -> int:
         return int(error.code)
     except (urllib.error.URLError, OSError):
         return 0
-
-
-# --------------------------------------------------------------------------- servers
-
-@dataclass
-class Server:
-    name: str
-    app: str  # gunicorn's APP_MODULE
-    env: dict[str, str]
-    log: Path
-    port: int = 0
-    proc: subprocess.Popen[bytes] | None = None
-
-    def url(self, path: str) -> str:
-        return f"http://{HOST}:{self.port}{path}"
-
-
-def start_server(server: Server, procs: Processes, workers: int, probe: str) -> None:
-    """Start gunicorn on a free loopback port and wait until ``probe`` answers at all."""
-    gunicorn = needed_tool("gunicorn")
-    for _attempt in range(3):  # the free port may be taken between our check and gunicorn's bind
-        server.port = free_port()
-        argv = [gunicorn, "-w", str(workers), "-k", "sync", "-b", f"{HOST}:{server.port}",
-                "--log-level", "warning", server.app]
-        with server.log.open("ab") as log:
-            server.proc = procs.start(argv, cwd=REPO, env=server.env, stdin=subprocess.DEVNULL,
-                                      stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline and server.proc.poll() is None:
-            if status_of(server.url(probe), timeout=5) != 0:
-                return
-            time.sleep(0.2)
-        procs.stop(server.proc)
-    tail = server.log.read_text(errors="replace")[-3000:]
-    raise RuntimeError(f"{server.name}: gunicorn did not start; its log ends with:\n{tail}")
 
 
 # --------------------------------------------------------------------------- wrk
@@ -324,81 +277,8 @@ end
 
 
 def count_reports(instance: Path) -> int:
-    import sqlite3
-
     with contextlib.closing(sqlite3.connect(instance / "portal.sqlite3")) as connection:
         return int(connection.execute("SELECT count(*) FROM report").fetchone()[0])
-
-
-# --------------------------------------------------------------------------- set-up
-
-def portal_env(instance: Path) -> dict[str, str]:
-    """The environment of every portal command: only this run's PORTAL_* settings."""
-    env = load.portal_env(instance)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def _run_step(procs: Processes, argv: list[str], env: dict[str, str], log: Path) -> int:
-    with log.open("ab") as out:
-        out.write(f"\n$ {' '.join(argv)}\n".encode())
-        out.flush()
-        proc = procs.start(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                           stderr=subprocess.STDOUT)
-        try:
-            return proc.wait(timeout=SETUP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            return -1
-        finally:
-            procs.stop(proc)
-
-
-def _last_line(log: Path) -> str:
-    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
-
-
-# If `flask portal geo-index` fails, build the same file where the app looks for it.
-_GEO_FALLBACK = (
-    "import os, sys; sys.path.insert(0, os.getcwd()); from portal import geo; "
-    "print(geo.build_index(geo.index_path(os.environ['PORTAL_INSTANCE_PATH'])))"
-)
-
-
-# The demo course sessions, so that the course list shows what residents see.
-_COURSES_DEMO = (
-    "import os, sys; sys.path.insert(0, os.getcwd()); from portal import create_app; "
-    "from portal.courses import demo; from portal.extensions import db; app = create_app(); "
-    "ctx = app.app_context(); ctx.push(); print(*demo.load()); db.session.commit()"
-)
-
-
-def prepare_instance(procs: Processes, env: dict[str, str], log: Path) -> None:
-    """Compile the translations, then migrate, seed and index the throwaway instance."""
-    flask = [needed_tool("flask"), "--app", "portal"]
-    steps = [
-        ("pybabel compile", [needed_tool("pybabel"), "-q", "compile", "-d", "portal/translations"]),
-        ("flask db upgrade", [*flask, "db", "upgrade"]),
-        ("flask portal seed", [*flask, "portal", "seed"]),
-        ("flask portal geo-index", [*flask, "portal", "geo-index"]),
-        ("demo course sessions", [sys.executable, "-c", _COURSES_DEMO]),
-    ]
-    for label, argv in steps:
-        started = time.perf_counter()
-        code = _run_step(procs, argv, env, log)
-        if code != 0 and label == "flask db upgrade" and "Multiple head" in _last_line(log):
-            # Branches merged without a merge migration: say so, and apply every head.
-            print(f"  set-up: {label} FAILED: the migrations have several heads", flush=True)
-            label = "flask db upgrade heads"
-            code = _run_step(procs, [*flask, "db", "upgrade", "heads"], env, log)
-        if code != 0 and label.endswith("geo-index"):
-            print(f"  set-up: {label} FAILED ({code}): {_last_line(log)}", flush=True)
-            label = "geo.build_index(geo.index_path(instance)) instead"
-            code = _run_step(procs, [sys.executable, "-c", _GEO_FALLBACK], env, log)
-        if code != 0:
-            tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"set-up step failed ({code}): {label}\n{tail}")
-        print(f"  set-up: {label:<24} {time.perf_counter() - started:5.1f} s", flush=True)
 
 
 # --------------------------------------------------------------------------- profile
@@ -452,16 +332,11 @@ def _ms_per_request(client: object, path: str, requests: int) -> float:
     return (time.perf_counter() - started) * 1000 / requests
 
 
-def profile_paths(instance: Path, paths: list[str], requests: int, top: int) -> None:
+def profile_paths(instance: common.Instance, paths: list[str], requests: int, top: int) -> None:
     """cProfile a loop of test-client requests to each path, in this process."""
-    for name in [k for k in os.environ if k.startswith("PORTAL_")]:
-        del os.environ[name]  # the settings below, and nothing from the caller's shell
-    sys.path.insert(0, str(REPO))
     from benchmarks.bare_app import app as bare_app
-    from portal import create_app
 
-    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "x"})
-    client = app.test_client()
+    client = instance.app().test_client()
     bare_client = bare_app.test_client()
     for _ in range(50):
         bare_client.get(BARE_PATH)
@@ -573,168 +448,139 @@ def fmt_table(rows: list[Row], bare: Row) -> str:
         if bad:
             verdict += f"  [{bad} non-2xx/3xx answers]"
         lines.append((row.server, row.path, f"{row.rps:,.0f}", f"{row.p99_ms:.2f}", verdict))
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
+    return common.table(header, lines, right={2, 3})
 
-    def render(cells: tuple[str, ...]) -> str:
-        parts = []
-        for i, cell in enumerate(cells):
-            right = i in (2, 3)
-            parts.append(cell.rjust(widths[i]) if right else cell.ljust(widths[i]))
-        return "  ".join(parts).rstrip()
 
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in lines)])
+def measure(args: argparse.Namespace, wrk: str, procs: Processes, instance: common.Instance,
+            tmp: Path) -> None:
+    """Start the servers, check every URL, run wrk in rounds, print the table (and profiles)."""
+    env = instance.env
+    bare_server = Gunicorn(env, tmp / "bare.log", args.workers, BARE_APP)
+    portal_server = Gunicorn(env, tmp / "portal.log", args.workers)
+    bare_server.start(procs, BARE_PATH)
+    portal_server.start(procs, "/")
+    print(f"  servers: bare on {HOST}:{bare_server.port}, portal on {HOST}:{portal_server.port}",
+          flush=True)
+    submit_server = Gunicorn(env, tmp / "submit.log", args.workers, SUBMIT_APP)
+    submit_row: Row | None = None
+    floor_server = Gunicorn(env, tmp / "floor.log", args.workers, FLOOR_APP)
+    floor_row: Row | None = None
+    reports_before = 0
+    if not args.no_submit:
+        submit_server.start(procs, "/")
+        form_url = submit_server.url(SUBMIT_FORM)
+        state = open_form(form_url)
+        status, location = post_form(form_url, state, "probe-" + secrets.token_hex(8))
+        if status != 303 or "/report/done/" not in location:
+            print(f"  check: POST {SUBMIT_FORM} answered HTTP {status} ({location or 'no Location'}), "
+                  "not 303 to the confirmation: it will not be measured", flush=True)
+        submit_row = Row("submit", f"POST {SUBMIT_FORM}", status, expected=303,
+                         target=SUBMIT_TARGET_RATIO,
+                         script=write_submit_script(tmp / "submit.lua", state))
+        if status != 303 or "/report/done/" not in location:
+            submit_row.status = status if status != 303 else 0
+        reports_before = count_reports(instance.path)
+        print(f"  submit server on {HOST}:{submit_server.port} (no rate limit, no minimum "
+              f"time); probe POST answered {status} to {location}", flush=True)
+        floor_server.start(procs, FLOOR_FORM)
+        floor_url = floor_server.url(FLOOR_FORM)
+        floor_state = open_form(floor_url)
+        status, location = post_form(floor_url, floor_state, "probe-" + secrets.token_hex(8))
+        floor_row = Row("floor", f"POST {FLOOR_FORM}", status if status != 303 or
+                        "/done/" in location else 0, expected=303, target=None,
+                        script=write_submit_script(tmp / "floor.lua", floor_state))
+        print(f"  floor server on {HOST}:{floor_server.port} (CSRF form, one row: "
+              f"benchmarks/floor_app.py); probe POST answered {status} to {location}",
+              flush=True)
+    other_before = other_cpu()
+
+    # Every URL must answer 200 before anything is measured.
+    bare = Row("bare", BARE_PATH, status_of(bare_server.url(BARE_PATH)))
+    pages = [Row("portal", p, status_of(portal_server.url(p))) for p in args.paths]
+    if bare.status != 200:
+        raise RuntimeError(f"the bare app answered HTTP {bare.status} at {BARE_PATH}")
+    for row in pages:
+        if row.status != 200:
+            print(f"  check: GET {row.path} answered HTTP {row.status}: "
+                  "it will not be measured", flush=True)
+    measured = [r for r in pages if r.status == 200]
+
+    plan: list[tuple[Gunicorn, Row]] = [(bare_server, bare)]
+    plan += [(portal_server, row) for row in measured]
+    if submit_row is not None and submit_row.status == submit_row.expected:
+        plan.append((submit_server, submit_row))
+    if floor_row is not None and floor_row.status == floor_row.expected:
+        plan.append((floor_server, floor_row))
+    warmed: set[int] = set()  # each server is warmed up once, before its first measurement
+    for round_no in range(1, args.rounds + 1):
+        for server, row in plan:
+            if seconds(args.warmup) > 0 and server.port not in warmed:
+                # Warm the server on what it is about to serve (every path of the portal).
+                for other in [r for s, r in plan if s is server]:
+                    run_wrk(procs, wrk, server.url(url_path(other)), args, args.warmup,
+                            other.script)
+                warmed.add(server.port)
+            result = run_wrk(procs, wrk, server.url(url_path(row)), args, args.duration,
+                             row.script)
+            row.results.append(result)
+            extra = f", {result.non_2xx} non-2xx/3xx" if result.non_2xx else ""
+            extra += f", socket errors: {result.socket_errors}" if result.socket_errors else ""
+            print(f"  round {round_no}: {row.server:<6} {row.path:<14} "
+                  f"{result.rps:>9,.0f} req/s  p99 {result.p99_ms:7.2f} ms  "
+                  f"({result.requests} requests{extra})", flush=True)
+
+    # The servers are no longer needed; stop them before profiling in this process.
+    procs.stop_all()
+    if submit_row is not None and submit_row.results:
+        stored = count_reports(instance.path) - reports_before
+        # The warm-up's POSTs are stored too, and wrk counts only answered requests.
+        sent = sum(r.requests for r in submit_row.results)
+        print(f"  submit: {stored} new reports stored for {sent} measured POSTs "
+              f"(+ the warm-up's)" + ("" if stored >= sent else ": FEWER, some POSTs stored "
+                                       "nothing"), flush=True)
+    other_after = other_cpu()
+    print()
+    print(fmt_table([bare, *pages, *([submit_row] if submit_row else []),
+                     *([floor_row] if floor_row else [])], bare))
+    print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s, the "
+          f"report submission (POSTs/s, each a new report) >= {SUBMIT_TARGET_RATIO:.0%}. "
+          f"Both servers measured the same way on the same {os.cpu_count()} cores, "
+          "wrk included.")
+    if (submit_row is not None and submit_row.results and floor_row is not None
+            and floor_row.results):
+        print(f"The floor app (a CSRF-checked form storing one row, nothing else) makes "
+              f"{floor_row.rps / bare.rps:.2f} of the bare app; the report submission makes "
+              f"{submit_row.rps / floor_row.rps:.2f} of the floor app.")
+    quiet = max(other_before, other_after) <= BUSY_CPU
+    print(f"Other processes used {other_before:.0%} of the CPU just before the measurements "
+          f"and {other_after:.0%} just after: "
+          + ("quiet." if quiet else "BUSY, so these figures are unreliable; rerun on a "
+             "quiet machine."))
+
+    if args.profile != "never":
+        slow = [r.path for r in measured
+                if args.profile == "always" or r.rps / bare.rps < TARGET_RATIO]
+        if slow:
+            profile_paths(instance, slow, args.profile_requests, top=20)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    wrk = shutil.which("wrk") or "/usr/bin/wrk"
-    if not Path(wrk).exists():
-        sys.exit("error: wrk is not installed (apt-get install wrk)")
-    # Ctrl-C, kill and a closed terminal all stop every process (SIGINT even when the shell
-    # that started us in the background had it ignored).
-    signal.signal(signal.SIGINT, raise_keyboard_interrupt)
-    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
-    signal.signal(signal.SIGHUP, raise_keyboard_interrupt)
-
-    procs = Processes()
-    tmp = Path(tempfile.mkdtemp(prefix="portal-http-bench-"))
-    instance = tmp / "instance"
-    instance.mkdir()
-    env = portal_env(instance)
-    started_at = dt.datetime.now().astimezone()
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = found.group(1) if found else cpu
+    wrk = common.needed_tool("wrk")  # apt-get install wrk
+    common.begin("HTTP page speed", f"gunicorn {gunicorn.__version__}")
     command = " ".join(wrk_argv("URL", args.threads, args.connections, args.duration))
-    print(f"HTTP page speed, {started_at:%Y-%m-%d %H:%M %Z}: {os.cpu_count()} cores ({cpu}), "
-          f"Python {platform.python_version()}", flush=True)
     print(f"gunicorn -w {args.workers} -k sync; {command}; warm-up {args.warmup}; "
-          f"rounds {args.rounds}; load average before: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    try:
-        prepare_instance(procs, env, tmp / "setup.log")
-        bare_server = Server("bare", "benchmarks.bare_app:app", env, tmp / "bare.log")
-        portal_server = Server("portal", "portal:create_app()", env, tmp / "portal.log")
-        start_server(bare_server, procs, args.workers, BARE_PATH)
-        start_server(portal_server, procs, args.workers, "/")
-        print(f"  servers: bare on {HOST}:{bare_server.port}, portal on {HOST}:{portal_server.port}",
-              flush=True)
-        submit_server = Server("submit", SUBMIT_APP, env, tmp / "submit.log")
-        submit_row: Row | None = None
-        floor_server = Server("floor", FLOOR_APP, env, tmp / "floor.log")
-        floor_row: Row | None = None
-        reports_before = 0
-        if not args.no_submit:
-            start_server(submit_server, procs, args.workers, "/")
-            form_url = submit_server.url(SUBMIT_FORM)
-            state = open_form(form_url)
-            status, location = post_form(form_url, state, "probe-" + secrets.token_hex(8))
-            if status != 303 or "/report/done/" not in location:
-                print(f"  check: POST {SUBMIT_FORM} answered HTTP {status} ({location or 'no Location'}), "
-                      "not 303 to the confirmation: it will not be measured", flush=True)
-            submit_row = Row("submit", f"POST {SUBMIT_FORM}", status, expected=303,
-                             target=SUBMIT_TARGET_RATIO,
-                             script=write_submit_script(tmp / "submit.lua", state))
-            if status != 303 or "/report/done/" not in location:
-                submit_row.status = status if status != 303 else 0
-            reports_before = count_reports(instance)
-            print(f"  submit server on {HOST}:{submit_server.port} (no rate limit, no minimum "
-                  f"time); probe POST answered {status} to {location}", flush=True)
-            start_server(floor_server, procs, args.workers, FLOOR_FORM)
-            floor_url = floor_server.url(FLOOR_FORM)
-            floor_state = open_form(floor_url)
-            status, location = post_form(floor_url, floor_state, "probe-" + secrets.token_hex(8))
-            floor_row = Row("floor", f"POST {FLOOR_FORM}", status if status != 303 or
-                            "/done/" in location else 0, expected=303, target=None,
-                            script=write_submit_script(tmp / "floor.lua", floor_state))
-            print(f"  floor server on {HOST}:{floor_server.port} (CSRF form, one row: "
-                  f"benchmarks/floor_app.py); probe POST answered {status} to {location}",
-                  flush=True)
-        other_before = other_cpu()
+          f"rounds {args.rounds}", flush=True)
 
-        # Every URL must answer 200 before anything is measured.
-        bare = Row("bare", BARE_PATH, status_of(bare_server.url(BARE_PATH)))
-        pages = [Row("portal", p, status_of(portal_server.url(p))) for p in args.paths]
-        if bare.status != 200:
-            raise RuntimeError(f"the bare app answered HTTP {bare.status} at {BARE_PATH}")
-        for row in pages:
-            if row.status != 200:
-                print(f"  check: GET {row.path} answered HTTP {row.status}: "
-                      "it will not be measured", flush=True)
-        measured = [r for r in pages if r.status == 200]
+    def run() -> None:
+        with common.workdir("portal-http-bench-", args.keep) as tmp, Processes() as procs:
+            started = time.perf_counter()
+            with common.throwaway_instance(tmp / "instance", demo_courses=True) as instance:
+                print(f"  set-up: instance migrated and seeded, demo courses loaded in "
+                      f"{time.perf_counter() - started:.1f} s", flush=True)
+                measure(args, wrk, procs, instance, tmp)
 
-        plan: list[tuple[Server, Row]] = [(bare_server, bare)]
-        plan += [(portal_server, row) for row in measured]
-        if submit_row is not None and submit_row.status == submit_row.expected:
-            plan.append((submit_server, submit_row))
-        if floor_row is not None and floor_row.status == floor_row.expected:
-            plan.append((floor_server, floor_row))
-        warmed: set[str] = set()  # each server is warmed up once, before its first measurement
-        for round_no in range(1, args.rounds + 1):
-            for server, row in plan:
-                if seconds(args.warmup) > 0 and server.name not in warmed:
-                    # Warm the server on what it is about to serve (every path of the portal).
-                    for other in [r for s, r in plan if s is server]:
-                        run_wrk(procs, wrk, server.url(url_path(other)), args, args.warmup,
-                                other.script)
-                    warmed.add(server.name)
-                result = run_wrk(procs, wrk, server.url(url_path(row)), args, args.duration,
-                                 row.script)
-                row.results.append(result)
-                extra = f", {result.non_2xx} non-2xx/3xx" if result.non_2xx else ""
-                extra += f", socket errors: {result.socket_errors}" if result.socket_errors else ""
-                print(f"  round {round_no}: {row.server:<6} {row.path:<14} "
-                      f"{result.rps:>9,.0f} req/s  p99 {result.p99_ms:7.2f} ms  "
-                      f"({result.requests} requests{extra})", flush=True)
-
-        # The servers are no longer needed; stop them before profiling in this process.
-        procs.stop_all()
-        if submit_row is not None and submit_row.results:
-            stored = count_reports(instance) - reports_before
-            # The warm-up's POSTs are stored too, and wrk counts only answered requests.
-            sent = sum(r.requests for r in submit_row.results)
-            print(f"  submit: {stored} new reports stored for {sent} measured POSTs "
-                  f"(+ the warm-up's)" + ("" if stored >= sent else ": FEWER, some POSTs stored "
-                                           "nothing"), flush=True)
-        other_after = other_cpu()
-        print()
-        print(fmt_table([bare, *pages, *([submit_row] if submit_row else []),
-                         *([floor_row] if floor_row else [])], bare))
-        print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s, the "
-              f"report submission (POSTs/s, each a new report) >= {SUBMIT_TARGET_RATIO:.0%}. "
-              f"Both servers measured the same way on the same {os.cpu_count()} cores, "
-              "wrk included.")
-        if (submit_row is not None and submit_row.results and floor_row is not None
-                and floor_row.results):
-            print(f"The floor app (a CSRF-checked form storing one row, nothing else) makes "
-                  f"{floor_row.rps / bare.rps:.2f} of the bare app; the report submission makes "
-                  f"{submit_row.rps / floor_row.rps:.2f} of the floor app.")
-        quiet = max(other_before, other_after) <= BUSY_CPU
-        print(f"Other processes used {other_before:.0%} of the CPU just before the measurements "
-              f"and {other_after:.0%} just after: "
-              + ("quiet." if quiet else "BUSY, so these figures are unreliable; rerun on a "
-                 "quiet machine."))
-
-        if args.profile != "never":
-            slow = [r.path for r in measured
-                    if args.profile == "always" or r.rps / bare.rps < TARGET_RATIO]
-            if slow:
-                profile_paths(instance, slow, args.profile_requests, top=20)
-        return 0
-    except KeyboardInterrupt:
-        print("\ninterrupted: stopping every process", file=sys.stderr)
-        return 130
-    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
-        print(f"\nerror: {error}", file=sys.stderr)
-        return 1
-    finally:
-        procs.stop_all()
-        if args.keep:
-            print(f"instance and logs kept in {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+    return common.exit_status(run)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Routing benchmark: the portal's canton index against belgica's own `find_cantons_at`.
 
-    .venv/bin/python benchmarks/routing.py
+    .venv/bin/python -m benchmarks.routing
 
 Builds the index into a temporary folder (in a fresh process, so the build is timed cold), times
 its cold load in fresh processes, then routes 1,000 random points of the Region's bounding box
@@ -18,15 +18,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# Run from a checkout without installing the package.
-sys.path[0] = str(ROOT)
+import belgica
 
-import belgica  # noqa: E402
-
-from portal.geo import configure_cache, load_index, route  # noqa: E402
+from benchmarks.common import REPO, table
+from portal.geo import configure_cache, load_index, route
 
 POINTS = 1_000
 SEED = 1_000
@@ -77,7 +73,7 @@ def child(code: str, directory: str) -> dict[str, float]:
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=REPO,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -178,11 +174,7 @@ def main() -> None:
         ),
         ("canton disagreements with belgica", f"{len(disagreements)}", "should be 0"),
     ]
-    width = max(len(name) for name, _, _ in rows)
-    print(f"{'measure':<{width}}  {'value':>12}  target / note")
-    print(f"{'-' * width}  {'-' * 12}  {'-' * 30}")
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>12}  {note}")
+    print(table(("measure", "value", "target / note"), rows, right={1}))
     for lon, lat, mine, belgicas in disagreements[:10]:
         print(f"  disagree at {lon:.6f},{lat:.6f}: ours {mine}, belgica {belgicas}")
 

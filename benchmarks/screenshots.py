@@ -1,8 +1,8 @@
 """Full-page screenshots of every resident page, in each language, on a 390 × 844 phone.
 
-    .venv/bin/python benchmarks/screenshots.py                 # all pages, fr nl en → screenshots/
-    .venv/bin/python benchmarks/screenshots.py --langs nl --pages home "form vehicle-theft"
-    .venv/bin/python benchmarks/screenshots.py --width 195     # as at 200% zoom
+    .venv/bin/python -m benchmarks.screenshots                 # all pages, fr nl en → screenshots/
+    .venv/bin/python -m benchmarks.screenshots --langs nl --pages home "form vehicle-theft"
+    .venv/bin/python -m benchmarks.screenshots --width 195     # as at 200% zoom
 
 Serves the portal on a fresh, seeded SQLite database in a temporary folder (werkzeug on a free
 port of 127.0.0.1), reaches each page the way a resident does (the form with errors is sent
@@ -12,21 +12,16 @@ Not part of the test suite: it is for people to look at the pages.
 """
 from __future__ import annotations
 
+import argparse
+import re
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-# Run from a checkout: the repository root comes first on the path.
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() not in (HERE, ROOT)]
-
-import argparse  # noqa: E402
-import re  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
-from tests.browser.portal_pages import RESIDENT_PAGES, reach  # noqa: E402
+from benchmarks.common import REPO
+from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser.portal_pages import RESIDENT_PAGES, reach
 
 LOCALES = {"fr": "fr-BE", "nl": "nl-BE", "en": "en-GB"}
 
@@ -37,7 +32,7 @@ def slug(name: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--out", type=Path, default=REPO / "screenshots")
     parser.add_argument("--langs", nargs="+", default=["fr", "nl", "en"], choices=list(LOCALES))
     parser.add_argument("--pages", nargs="+", default=list(RESIDENT_PAGES),
                         help="names of pages (default: all): " + ", ".join(RESIDENT_PAGES))

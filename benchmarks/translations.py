@@ -1,19 +1,18 @@
 """What a translated string costs: Flask-Babel's gettext against the portal's, and a whole page.
 
-Run: .venv/bin/python benchmarks/translations.py
+Run: .venv/bin/python -m benchmarks.translations
 The portal looks the catalog up once per request (portal/i18n.py); Flask-Babel finds the app
 context, the domain, the cached locale and the catalog on every call.
 """
 from __future__ import annotations
 
 import statistics
-import tempfile
 import timeit
-from pathlib import Path
 
-from flask import render_template
+from flask import Flask, render_template
 from flask_babel import gettext as babel_gettext
 
+from benchmarks.common import table, workdir
 from portal import create_app
 from portal.i18n import gettext as portal_gettext
 
@@ -28,8 +27,12 @@ def per_call(func, repeat: int = 7) -> float:
 
 
 def main() -> None:
-    instance = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
+    with workdir("portal-translations-bench-") as instance:
+        measure(create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"}))
+
+
+def measure(app: Flask) -> None:
+    """Time both gettexts on one string in a Dutch request, then a whole Dutch page."""
     client = app.test_client()
     with app.test_request_context("/nl/"):
         app.preprocess_request()
@@ -46,11 +49,11 @@ def main() -> None:
 
         runs = timeit.repeat(render, number=200, repeat=5)
     page_ms = statistics.median(runs) / 200 * 1000
-    print(f"{'measure':<44}{'value':>12}")
-    print(f"{'Flask-Babel gettext, per call':<44}{babel:>10.2f} µs")
-    print(f"{'portal.i18n gettext, per call':<44}{portal:>10.2f} µs")
-    print(f"{'ratio':<44}{babel / portal:>11.1f}×")
-    print(f"{'render site/privacy.html in Dutch (30 strings)':<44}{page_ms:>10.2f} ms")
+    print(table(("measure", "value"), [
+        ("Flask-Babel gettext, per call", f"{babel:.2f} µs"),
+        ("portal.i18n gettext, per call", f"{portal:.2f} µs"),
+        ("ratio", f"{babel / portal:.1f}×"),
+        ("render site/privacy.html in Dutch (30 strings)", f"{page_ms:.2f} ms")], right={1}))
 
 
 if __name__ == "__main__":

@@ -1,19 +1,19 @@
 """Staff workspace at scale: the work list, its counts and the export over many reports.
 
-    .venv/bin/python benchmarks/workspace.py [--reports 1000000] [--repeat 20] [--deep-pages 50]
+    .venv/bin/python -m benchmarks.workspace [--reports 1000000] [--repeat 20] [--deep-pages 50]
                                              [--budget 60] [--seed 1] [--keep]
 
 The staff list (``portal.reports.triage``) is built for keyset paging on the report indexes;
 this measures it with a database of the size a few years of the Region would make.
 
-1. Builds a throwaway instance in a temporary folder with ``benchmarks/page_speed.py``'s own
-   set-up (``portal_env`` and ``prepare_instance``: translations compiled, ``flask --app portal
-   db upgrade``, ``portal seed``, ``portal geo-index``; a new SQLite file, every ``PORTAL_*``
-   variable of the caller's shell left out). In this process it then adds two staff accounts
-   (``accounts.services.create_user``): municipal staff of Ixelles (NIS 21009) and a regional
-   coordinator, and bulk-inserts ``--reports`` reports with SQLAlchemy Core (``insert(Report.
-   __table__)``, executemany in chunks of 20,000 rows, a commit per chunk), so the values go
-   through the model's own column types. Distribution (fixed by ``--seed``):
+1. Builds a throwaway instance in a temporary folder (``benchmarks.common.throwaway_instance``:
+   translations compiled, ``flask --app portal db upgrade heads``, ``portal seed``, ``portal
+   geo-index``; a new SQLite file, every ``PORTAL_*`` variable of the caller's shell left
+   out). In this process it then adds two staff accounts (``accounts.services.create_user``):
+   municipal staff of Ixelles (NIS 21009) and a regional coordinator, and bulk-inserts
+   ``--reports`` reports with SQLAlchemy Core (``insert(Report.__table__)``, executemany in
+   chunks of 20,000 rows, a commit per chunk), so the values go through the model's own column
+   types. Distribution (fixed by ``--seed``):
    - created over the last 5 years, evenly, in id order (ids grow with ``created_at`` as in
      production);
    - the 19 municipalities weighted by population, the City of Brussels more (city centre),
@@ -66,38 +66,27 @@ database; PostgreSQL's own times need a run against it.
 """
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import hashlib
+import math
 import os
+import random
+import sqlite3
+import statistics
 import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache, partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from unittest import mock
+from urllib.parse import urlencode
 
-# Run as a script, this folder comes first on sys.path, where a file could hide a module of the
-# standard library. Take the folder off and put the repository on (as page_speed.py does).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-if os.path.dirname(_HERE) not in sys.path:
-    sys.path.insert(0, os.path.dirname(_HERE))
-
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import hashlib  # noqa: E402
-import math  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Iterator, Sequence  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from functools import cache, partial  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
-from unittest import mock  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
-
-from benchmarks import page_speed  # noqa: E402
-from benchmarks.load import Processes, raise_keyboard_interrupt, table  # noqa: E402
+from benchmarks import common
+from benchmarks.common import table
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -612,109 +601,90 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def run(args: argparse.Namespace, instance: common.Instance, started: float) -> None:
+    """Build the reports, then measure every case for both users and print plans and tables."""
+    from portal.extensions import db
+    from portal.reports.deadlines import BRUSSELS
+
+    app = instance.app()
+    staff_id, coordinator_id = build(app, args.reports, args.seed)
+    describe(app, instance.path)
+    print(f"  set-up and build: {time.perf_counter() - started:.1f} s in all", flush=True)
+
+    users = (("Staff Ixelles (NIS 21009)", staff_id), ("Coordinator (whole Region)",
+                                                       coordinator_id))
+    with app.app_context():
+        engine = db.engine
+    deep = {uid: deep_cursor_for(app, uid, args.deep_pages) for _name, uid in users}
+    month = last_month(dt.datetime.now(BRUSSELS).date())
+    results: dict[tuple[str, int], Result] = {}
+    function_cases = cases(deep, month)
+    page_cases = http_cases(deep, month)
+    for case in [*function_cases, *page_cases]:
+        measure_case = measure if case.run is not None else measure_http
+        for _name, uid in users:
+            results[case.label, uid] = measure_case(app, engine, case, uid, args.repeat,
+                                                    args.budget)
+        print(f"  measured: {case.label}", flush=True)
+
+    print("\nQuery plans: EXPLAIN QUERY PLAN of the SELECTs from report each call ran "
+          "(SQLite, no ANALYZE)")
+    for name, uid in users:
+        print(f"\n== {name}")
+        seen: dict[tuple[str, ...], str] = {}
+        for case in function_cases:
+            statements = results[case.label, uid].statements
+            for statement, parameters in statements:
+                kind = ("counts" if "count(*)" in statement.lower()
+                        else "rows" if len(statements) > 1 else "query")
+                title = f"{case.label}: {kind}"
+                plan = tuple(query_plan(app, statement, parameters))
+                if plan in seen:
+                    print(f"-- {title}: same plan as {seen[plan]}")
+                    continue
+                seen[plan] = title
+                print(f"-- {title}")
+                if case is function_cases[0]:
+                    print("   SQL: " + inline(statement, parameters))
+                for line in plan:
+                    print("   " + line)
+
+    print(f"\nTimes in ms: median and 95th percentile (nearest rank) of the timed runs; "
+          f"counts: the median time spent in status_counts; rows: reports returned (CSV lines "
+          f"for the export); SQL: statements of one call. SLOW: a page load whose median is "
+          f"over {SLOW_MS:.0f} ms.")
+    for name, uid in users:
+        lines = []
+        for case in [*function_cases, *page_cases]:
+            result = results[case.label, uid]
+            note = "SLOW" if case.page and result.median > SLOW_MS else ""
+            if len(result.times_ms) < args.repeat:
+                note = f"{note} ({len(result.times_ms)} runs: --budget)".strip()
+            lines.append((case.label, f"{result.median:,.1f}", f"{result.p95:,.1f}",
+                          f"{result.counts_median:,.1f}" if result.counts_ms and
+                          result.counts_median else "-",
+                          f"{result.rows:,}", f"{result.sql_count:,}", note))
+        print(f"\n{name}")
+        print(table(("case", "median", "p95", "counts", "rows", "SQL", "note"), lines,
+                    right={1, 2, 3, 4, 5}))
+    print(f"\nDeep page: page {args.deep_pages + 1} of the default list. Export: "
+          f"{month[0]} to {month[1]}. Load average after: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for name in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(name, raise_keyboard_interrupt)
-
-    procs = Processes()
-    tmp = Path(tempfile.mkdtemp(prefix="portal-workspace-bench-"))
-    instance = tmp / "instance"
-    instance.mkdir()
-    env = page_speed.portal_env(instance)
-    print(f"Staff workspace at scale, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite "
-          f"{__import__('sqlite3').sqlite_version}; load average before: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    common.begin("Staff workspace at scale", f"SQLite {sqlite3.sqlite_version}")
     print(f"{args.reports:,} reports, {args.repeat} timed runs per case (+1 warm-up), deep page "
           f"= page {args.deep_pages + 1}", flush=True)
-    try:
+
+    def measure() -> None:
         started = time.perf_counter()
-        page_speed.prepare_instance(procs, env, tmp / "setup.log")
-        # This process's app: this run's instance only, nothing from the caller's PORTAL_*.
-        for name in [k for k in os.environ if k.startswith("PORTAL_")]:
-            del os.environ[name]
-        from portal import create_app
-        from portal.extensions import db
-        from portal.reports.deadlines import BRUSSELS
+        with common.workdir("portal-workspace-bench-", args.keep) as tmp, \
+                common.throwaway_instance(tmp / "instance") as instance:
+            run(args, instance, started)
 
-        app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "x" * 40})
-        staff_id, coordinator_id = build(app, args.reports, args.seed)
-        describe(app, instance)
-        print(f"  set-up and build: {time.perf_counter() - started:.1f} s in all", flush=True)
-
-        users = (("Staff Ixelles (NIS 21009)", staff_id), ("Coordinator (whole Region)",
-                                                           coordinator_id))
-        with app.app_context():
-            engine = db.engine
-        deep = {uid: deep_cursor_for(app, uid, args.deep_pages) for _name, uid in users}
-        month = last_month(dt.datetime.now(BRUSSELS).date())
-        results: dict[tuple[str, int], Result] = {}
-        function_cases = cases(deep, month)
-        page_cases = http_cases(deep, month)
-        for case in [*function_cases, *page_cases]:
-            measure_case = measure if case.run is not None else measure_http
-            for _name, uid in users:
-                results[case.label, uid] = measure_case(app, engine, case, uid, args.repeat,
-                                                        args.budget)
-            print(f"  measured: {case.label}", flush=True)
-
-        print("\nQuery plans: EXPLAIN QUERY PLAN of the SELECTs from report each call ran "
-              "(SQLite, no ANALYZE)")
-        for name, uid in users:
-            print(f"\n== {name}")
-            seen: dict[tuple[str, ...], str] = {}
-            for case in function_cases:
-                statements = results[case.label, uid].statements
-                for statement, parameters in statements:
-                    kind = ("counts" if "count(*)" in statement.lower()
-                            else "rows" if len(statements) > 1 else "query")
-                    title = f"{case.label}: {kind}"
-                    plan = tuple(query_plan(app, statement, parameters))
-                    if plan in seen:
-                        print(f"-- {title}: same plan as {seen[plan]}")
-                        continue
-                    seen[plan] = title
-                    print(f"-- {title}")
-                    if case is function_cases[0]:
-                        print("   SQL: " + inline(statement, parameters))
-                    for line in plan:
-                        print("   " + line)
-
-        print(f"\nTimes in ms: median and 95th percentile (nearest rank) of the timed runs; "
-              f"counts: the median time spent in status_counts; rows: reports returned (CSV lines "
-              f"for the export); SQL: statements of one call. SLOW: a page load whose median is "
-              f"over {SLOW_MS:.0f} ms.")
-        for name, uid in users:
-            lines = []
-            for case in [*function_cases, *page_cases]:
-                result = results[case.label, uid]
-                note = "SLOW" if case.page and result.median > SLOW_MS else ""
-                if len(result.times_ms) < args.repeat:
-                    note = f"{note} ({len(result.times_ms)} runs: --budget)".strip()
-                lines.append((case.label, f"{result.median:,.1f}", f"{result.p95:,.1f}",
-                              f"{result.counts_median:,.1f}" if result.counts_ms and
-                              result.counts_median else "-",
-                              f"{result.rows:,}", f"{result.sql_count:,}", note))
-            print(f"\n{name}")
-            print(table(("case", "median", "p95", "counts", "rows", "SQL", "note"), lines,
-                        right={1, 2, 3, 4, 5}))
-        print(f"\nDeep page: page {args.deep_pages + 1} of the default list. Export: "
-              f"{month[0]} to {month[1]}. Load average after: "
-              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        return 0
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    except (RuntimeError, ValueError) as error:
-        print(f"\nerror: {error}", file=sys.stderr)
-        return 1
-    finally:
-        procs.stop_all()
-        if args.keep:
-            print(f"instance kept in {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+    return common.exit_status(measure)
 
 
 if __name__ == "__main__":

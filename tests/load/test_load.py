@@ -1,6 +1,7 @@
 """Load without loss, at a small scale: the portal served by gunicorn with 4 sync workers.
 
-The same code as ``benchmarks/load.py`` (1,000 reports and 200 sign-ups there): 120 Open311
+The same clients and checks (``tests/load/traffic.py``) as ``benchmarks/load.py`` (1,000
+reports and 200 sign-ups there), and the same gunicorn (``tests/load/server.py``): 120 Open311
 submissions from 12 clients, and 40 residents signing up at once for a 6-place session, on
 SQLite and on PostgreSQL. The servers are real processes, so the workers really write to the
 database at the same time, which the test client cannot show. All in one xdist worker
@@ -18,8 +19,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from benchmarks import load
 from tests.conftest import Database, base_settings, missing
+from tests.load import traffic
+from tests.load.server import Gunicorn, Processes, portal_env
 
 pytestmark = [pytest.mark.xdist_group("load")]
 
@@ -71,31 +73,31 @@ def served(database: Database, tmp_path_factory: pytest.TempPathFactory,
     with app.app_context():
         _key, raw = create_key("load-test", ["submit"], [])
         db.session.commit()
-    session_id = load.create_course_session(app, CAPACITY)
-    env = load.portal_env(instance, app.config["DATABASE_URL"],
-                          **load.load_settings(_rate_limit_storage()))
+    session_id = traffic.create_course_session(app, CAPACITY)
+    env = portal_env(instance, app.config["DATABASE_URL"],
+                     **traffic.load_settings(_rate_limit_storage()))
     env["PORTAL_SECRET_KEY"] = app.config["SECRET_KEY"]
-    server = load.Gunicorn(env, instance / "gunicorn.log", workers=WORKERS)
+    server = Gunicorn(env, instance / "gunicorn.log", workers=WORKERS)
     try:
-        with load.Processes() as procs:
+        with Processes() as procs:
             try:
                 server.start(procs, timeout_s=45)
             except RuntimeError as error:
                 missing("gunicorn", str(error)[-1500:])
             yield Served(app, server.port, raw, session_id)
     finally:
-        load.dispose(app)
+        traffic.dispose(app)
 
 
 def test_nothing_is_lost_under_load(served: Served) -> None:
     """Both loads on one server (starting four workers is most of the time here)."""
     started = time.monotonic()
-    reports, seconds = load.api_load(served.port, served.key, API_REQUESTS, API_CLIENTS,
-                                     deadline_s=DEADLINE_S)
-    api = load.check_reports(served.app, reports, seconds)
-    sign_ups, seconds = load.signup_load(served.port, served.session_id, SIGN_UPS,
-                                         barrier_timeout_s=DEADLINE_S)
-    places = load.check_signups(served.app, served.session_id, CAPACITY, sign_ups, seconds)
+    reports, seconds = traffic.api_load(served.port, served.key, API_REQUESTS, API_CLIENTS,
+                                        deadline_s=DEADLINE_S)
+    api = traffic.check_reports(served.app, reports, seconds)
+    sign_ups, seconds = traffic.signup_load(served.port, served.session_id, SIGN_UPS,
+                                            barrier_timeout_s=DEADLINE_S)
+    places = traffic.check_signups(served.app, served.session_id, CAPACITY, sign_ups, seconds)
     refused = [a.body for a in reports if a.status != 200][:2]
     summary = f"reports: {api.problems()} {refused}; sign-ups: {places.problems}"
 
