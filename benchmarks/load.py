@@ -15,7 +15,7 @@ free port of 127.0.0.1. Then:
    ``--clients`` threads. Each 2xx answer's ``service_request_id`` must be a row of the
    database, every reference must be unique, and no answer may be a 5xx.
 2. ``--sign-ups`` residents sign up for one session of ``--capacity`` places (made with
-   ``portal.courses.services.create_session``): each GETs the page (session cookie, CSRF token,
+   ``portal.courses.organising.create_session``): each GETs the page (session cookie, CSRF token,
    the form's hidden fields), all wait at a barrier, then all POST at once and follow the
    redirect to their booking page. Exactly ``--capacity`` must be confirmed (the first ones by
    id), the others waiting with positions 1..n without gaps, each told (in its e-mail, in its

@@ -55,14 +55,14 @@ def dispose(app: Any) -> None:
 
 def create_course_session(app: Any, capacity: int, *, starts_in_days: int = 14,
                           course_type: str = "basic-first-aid") -> int:
-    """An open session through ``portal.courses.services.create_session``; returns its id."""
-    from portal.courses import services
+    """An open session through ``portal.courses.organising.create_session``; returns its id."""
+    from portal.courses import organising
     from portal.extensions import db
 
     start = (dt.datetime.now(BRUSSELS) + dt.timedelta(days=starts_in_days)).replace(
         hour=9, minute=0, second=0, microsecond=0)
     with app.app_context():
-        session = services.create_session(services.SessionDraft(
+        session = organising.create_session(organising.SessionDraft(
             course_type_code=course_type, language="fr", venue_name="Maison de quartier",
             address="Rue du Trône 12, 1050 Ixelles", municipality_nis="21009",
             capacity=capacity, dates=[(start, start + dt.timedelta(hours=4))],
