@@ -58,6 +58,10 @@ PURPOSE_SHORT_TITLES = {
 @login_required
 def _organisers_only() -> None:
     """Every page needs a logged-in organiser or administrator (others: 403)."""
+    if not current_user.is_authenticated:
+        # ``login_required`` lets an OPTIONS request through without a session (for CORS
+        # preflights, which the portal has none of): refused as the administration's pages do.
+        abort(403)
     services.require_course_role(current_user)
 
 
