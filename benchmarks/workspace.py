@@ -149,7 +149,8 @@ def reference(number: int) -> str:
 @cache
 def _due(day: dt.date, working_days: int) -> dt.datetime:
     """``add_working_days`` for a report sent on ``day`` (it depends on the Brussels day only)."""
-    from portal.reports.deadlines import BRUSSELS, add_working_days
+    from portal.reports.deadlines import add_working_days
+    from portal.times import BRUSSELS
 
     return add_working_days(dt.datetime.combine(day, dt.time(12), BRUSSELS), working_days)
 

@@ -3,13 +3,17 @@
 - a honeypot: a field people never see nor reach with the keyboard, which robots fill in;
 - a minimum time to fill: the form carries a signed time stamp of when it was shown, and a form
   sent back faster than a person could (``FORM_MIN_SECONDS``) is refused with a message.
+
+A stamp is signed for one form (its class is the salt) and is refused once it is older than
+``FORM_MAX_HOURS``: otherwise a robot could fetch one stamp, wait, and send it with every
+submission of every form for ever.
 """
 from __future__ import annotations
 
 import time
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
@@ -17,14 +21,7 @@ from portal.i18n import _l
 
 TOO_FAST = _l("That was very fast: please check your answers, then send the form again.")
 ROBOT = _l("The form could not be sent. Please try again.")
-
-
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="form-shown-at")
-
-
-def shown_now() -> str:
-    return _signer().dumps(int(time.time()))
+EXPIRED = _l("This form was open for a long time: please check your answers, then send it again.")
 
 
 class HumanCheck:
@@ -32,12 +29,20 @@ class HumanCheck:
 
     #: The honeypot (see the template macro ``honeypot``).
     website = StringField(_l("Leave this field empty"))
-    #: When the form was shown, signed.
+    #: When the form was shown, signed for this form.
     shown_at = HiddenField()
+
+    def _signer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                      salt=f"form-shown-at:{type(self).__name__}")
+
+    def shown_now(self) -> str:
+        """A fresh stamp: this form, shown now."""
+        return self._signer().dumps(int(time.time()))
 
     def stamp(self) -> None:
         if not self.shown_at.data:  # type: ignore[attr-defined]
-            self.shown_at.data = shown_now()  # type: ignore[attr-defined]
+            self.shown_at.data = self.shown_now()  # type: ignore[attr-defined]
 
     def validate_website(self, field: StringField) -> None:
         if field.data:
@@ -47,10 +52,15 @@ class HumanCheck:
         minimum = current_app.config.get("FORM_MIN_SECONDS", 3)
         if not minimum:
             return
+        max_age = current_app.config.get("FORM_MAX_HOURS", 6) * 3600 or None  # 0: no limit
         try:
-            shown = int(_signer().loads(field.data or ""))
+            shown = int(self._signer().loads(field.data or "", max_age=max_age))
+        except SignatureExpired:
+            # What was typed comes back with a new stamp: sending it again goes through.
+            field.data = self.shown_now()
+            raise ValidationError(str(EXPIRED)) from None
         except (BadSignature, ValueError, TypeError):
-            field.data = shown_now()
+            field.data = self.shown_now()
             raise ValidationError(str(ROBOT)) from None
         if time.time() - shown < minimum:
             raise ValidationError(str(TOO_FAST))

@@ -52,6 +52,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "COURSE_RETENTION_DAYS": (30, int),
     #: A public form sent back faster than this (seconds) is refused as a robot's.
     "FORM_MIN_SECONDS": (3, int),
+    #: A public form's time stamp older than this (hours) is refused like a missing one.
+    "FORM_MAX_HOURS": (6, int),
 }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, Text, event
@@ -30,6 +30,17 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime (a callable default, never evaluated at import)."""
     return datetime.now(UTC)
+
+
+#: The years a day or a moment read from an address may have. Python's datetimes stop at the
+#: years 1 and 9999, and a filter turns a day in Brussels time (or the day after it) into UTC:
+#: ``from=0001-01-01`` or ``to=9999-12-31`` made that arithmetic fail with a 500.
+QUERY_YEARS = range(1970, 3000)
+
+
+def queryable(value: date) -> bool:
+    """Whether a day or moment from a query string can be compared with the stored times."""
+    return value.year in QUERY_YEARS
 
 
 class UTCDateTime(TypeDecorator[datetime]):

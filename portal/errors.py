@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, Response, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -60,7 +61,35 @@ def _handle_http(error: HTTPException) -> Response | tuple[str, int] | HTTPExcep
     return render_error(error.code)
 
 
-def _handle_database_down(error: Exception) -> tuple[str, int]:
+#: PostgreSQL's SQLSTATE classes of an outage: connection exception (08), insufficient
+#: resources (53, e.g. too many connections), operator intervention (57: shutdown, restart,
+#: statement timeout).
+_OUTAGE_CLASSES = ("08", "53", "57")
+#: SQLite's primary result codes of an outage: busy or locked longer than the busy timeout,
+#: the file cannot be opened or read, the disk is full.
+_SQLITE_OUTAGES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
+                   sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL}
+
+
+def is_outage(error: DBAPIError) -> bool:
+    """Whether a database error means the database cannot be reached (come back later: 503)
+    rather than a statement it refused (a bug: 500, logged with its trace). Treating every
+    error as an outage told people to wait for something that would fail again."""
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    state = getattr(cause, "sqlstate", None)
+    if state:
+        return str(state)[:2] in _OUTAGE_CLASSES
+    if isinstance(cause, sqlite3.Error):
+        return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_OUTAGES
+    # psycopg's "connection refused" and other failures to connect carry no SQLSTATE.
+    return isinstance(error, OperationalError)
+
+
+def _handle_database_error(error: DBAPIError) -> tuple[str, int]:
+    if not is_outage(error):
+        return _handle_unexpected(error)
     # A database that is down or restarting: tell the person to come back, don't show a trace.
     log.error("database unavailable: %s", error)
     return render_error(ServiceUnavailable.code)
@@ -74,6 +103,5 @@ def _handle_unexpected(error: Exception) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     """Register the handlers; the API blueprint registers its own JSON/XML ones."""
     app.register_error_handler(HTTPException, _handle_http)
-    app.register_error_handler(OperationalError, _handle_database_down)
-    app.register_error_handler(DBAPIError, _handle_database_down)
+    app.register_error_handler(DBAPIError, _handle_database_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -17,6 +17,7 @@ from contextvars import ContextVar, Token
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -184,8 +185,12 @@ def alternate_urls() -> dict[str, str]:
     args = dict(request.view_args or {})
     if endpoint is None or request.url_rule is None or "lang" not in request.url_rule.arguments:
         return {lang: url_for("site.home", lang=lang) for lang in LANGUAGES}
-    query = request.args.to_dict(flat=True) if request.method == "GET" else {}
-    return {lang: url_for(endpoint, **{**query, **args, "lang": lang}) for lang in LANGUAGES}
+    # The query is added as it came, never passed to ``url_for``: it takes some names for
+    # itself (``_method``, ``_external``, ``_scheme``, ``endpoint``), and ``?_method=POST``
+    # made every page, the error page included, fail to build its links.
+    query = urlencode(list(request.args.items(multi=True))) if request.method == "GET" else ""
+    suffix = f"?{query}" if query else ""
+    return {lang: url_for(endpoint, **{**args, "lang": lang}) + suffix for lang in LANGUAGES}
 
 
 def language_names() -> dict[str, Markup]:

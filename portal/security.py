@@ -1,9 +1,12 @@
 """Security headers on every answer, the end of idle staff sessions, and no NUL characters."""
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import Flask, Response, request, session
+
+log = logging.getLogger(__name__)
 
 #: Resident pages ask nothing of any other host; scripts and styles are files of the portal
 #: (no inline code, so no 'unsafe-inline'). The staff map may load OpenStreetMap tiles.
@@ -67,7 +70,26 @@ def _refuse_nul() -> None:
         raise BadRequest()
 
 
+#: Whether this process has already warned that PORTAL_TRUST_PROXY seems to have no proxy.
+_proxy_warned = False
+
+
+def _warn_without_proxy() -> None:
+    """With ``PORTAL_TRUST_PROXY`` on, the rate limits count the address ``X-Forwarded-For``
+    names. A proxy always sets it: a request without it came straight in, so anyone can send
+    the header and pick their own address. Said once per process, in the log."""
+    global _proxy_warned
+    if _proxy_warned or "X-Forwarded-For" in request.headers:
+        return
+    _proxy_warned = True
+    log.warning("PORTAL_TRUST_PROXY is on, but a request arrived without X-Forwarded-For: "
+                "if no reverse proxy sets it, anyone can choose the address the rate limits "
+                "count. Turn PORTAL_TRUST_PROXY off, or serve only behind the proxy.")
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.before_request(_refuse_nul)
     app.before_request(_expire_idle_staff)
+    if app.config["TRUST_PROXY"]:
+        app.before_request(_warn_without_proxy)

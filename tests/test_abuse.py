@@ -45,3 +45,59 @@ def test_forged_time_stamp_is_refused(app: Flask, client) -> None:
     html, fields = open_form(client, "en", "vandalism")
     response = client.post("/en/report/new/vandalism", data={**fields, "shown_at": "0", **report_data()})
     assert response.status_code == 422
+
+
+def test_a_stamp_older_than_the_limit_is_refused_then_a_new_one_works(app: Flask, client,
+                                                                      monkeypatch) -> None:
+    """A stamp could be fetched once and sent with every submission for ever."""
+    import portal.abuse as abuse
+
+    # The CSRF token's own limit (4 h) is left out: this is about the stamp alone.
+    app.config.update(FORM_MIN_SECONDS=3, FORM_MAX_HOURS=6, WTF_CSRF_TIME_LIMIT=None)
+    html, fields = open_form(client, "fr", "vandalism")
+    data = {**fields, "shown_at": hidden_value(html, "shown_at"),
+            **report_data(description="Tag sur le mur de l'école")}
+    real_time = abuse.time.time
+    monkeypatch.setattr(abuse.time, "time", lambda: real_time() + 6 * 3600 + 60)
+    late = client.post("/fr/report/new/vandalism", data=data)
+    page = late.get_data(as_text=True)
+    assert late.status_code == 422
+    assert "Ce formulaire est resté ouvert longtemps" in page
+    assert "Tag sur le mur de l&#39;école" in page  # what was typed comes back
+    fresh = hidden_value(page, "shown_at")
+    assert fresh and fresh != data["shown_at"]
+    with app.app_context():
+        assert db.session.scalars(select(Report)).all() == []
+    # The same form sent again a little later (the new stamp) goes through.
+    monkeypatch.setattr(abuse.time, "time", lambda: real_time() + 6 * 3600 + 120)
+    assert client.post("/fr/report/new/vandalism", data={**data, "shown_at": fresh}).status_code == 303
+
+
+def test_a_stamp_within_the_limit_is_accepted(app: Flask, client, monkeypatch) -> None:
+    import portal.abuse as abuse
+
+    app.config.update(FORM_MIN_SECONDS=3, FORM_MAX_HOURS=6, WTF_CSRF_TIME_LIMIT=None)
+    html, fields = open_form(client, "en", "vandalism")
+    real_time = abuse.time.time
+    monkeypatch.setattr(abuse.time, "time", lambda: real_time() + 5 * 3600)
+    response = client.post("/en/report/new/vandalism", data={
+        **fields, "shown_at": hidden_value(html, "shown_at"), **report_data()})
+    assert response.status_code == 303
+
+
+def test_a_stamp_is_signed_for_its_own_form(app: Flask, client, monkeypatch) -> None:
+    """The tracking form's stamp, valid there, is refused on the report form like a forged one."""
+    import portal.abuse as abuse
+
+    app.config["FORM_MIN_SECONDS"] = 3
+    tracking = client.get("/fr/track/").get_data(as_text=True)
+    html, fields = open_form(client, "fr", "vandalism")
+    real_time = abuse.time.time
+    monkeypatch.setattr(abuse.time, "time", lambda: real_time() + 60)
+    borrowed = client.post("/fr/report/new/vandalism", data={
+        **fields, "shown_at": hidden_value(tracking, "shown_at"), **report_data()})
+    assert borrowed.status_code == 422
+    assert "Le formulaire n&#39;a pas pu être envoyé" in borrowed.get_data(as_text=True)
+    own = client.post("/fr/report/new/vandalism", data={
+        **fields, "shown_at": hidden_value(html, "shown_at"), **report_data()})
+    assert own.status_code == 303

@@ -45,3 +45,37 @@ def test_idle_staff_session_ends(app: Flask, client: FlaskClient, monkeypatch) -
     assert client.get("/fr/manage/reports").status_code == 200
     monkeypatch.setattr(security.time, "time", lambda: start + 10 * 60 + security.STAFF_IDLE_SECONDS + 5)
     assert client.get("/fr/manage/reports").status_code == 302
+
+
+def test_trusting_a_proxy_that_is_not_there_is_logged_once(tmp_path, geo_cache, monkeypatch,
+                                                           caplog) -> None:
+    """With PORTAL_TRUST_PROXY on and no proxy, anyone picks the address the rate limits count."""
+    import logging
+
+    from portal import create_app, security
+    from tests.conftest import base_settings
+
+    monkeypatch.setattr(security, "_proxy_warned", False)
+    app = create_app(base_settings(tmp_path, geo_cache, TRUST_PROXY=True))
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="portal.security"):
+        client.get("/fr/privacy", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert not caplog.records  # a proxy in front: nothing to say
+        client.get("/fr/privacy")
+        client.get("/nl/privacy")
+    warnings = [r for r in caplog.records if "PORTAL_TRUST_PROXY" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+
+
+def test_no_proxy_warning_when_the_proxy_is_not_trusted(tmp_path, geo_cache, monkeypatch,
+                                                        caplog) -> None:
+    import logging
+
+    from portal import create_app, security
+    from tests.conftest import base_settings
+
+    monkeypatch.setattr(security, "_proxy_warned", False)
+    app = create_app(base_settings(tmp_path, geo_cache, TRUST_PROXY=False))
+    with caplog.at_level(logging.WARNING, logger="portal.security"):
+        app.test_client().get("/fr/privacy")
+    assert not [r for r in caplog.records if "PORTAL_TRUST_PROXY" in r.getMessage()]

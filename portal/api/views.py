@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from portal import errors as error_pages
@@ -270,14 +270,15 @@ def _http_error(error: HTTPException) -> Response:
     return _error(status, [description])
 
 
-@bp.errorhandler(OperationalError)
-def _database_down(error: Exception) -> Response:
+@bp.errorhandler(DBAPIError)
+def _database_error(error: DBAPIError) -> Response:
+    if not error_pages.is_outage(error):  # a statement the database refused: a bug, a 500
+        return _unexpected(error)
     # The app's handler would answer an HTML page: the API answers its own 503.
     log.error("database unavailable: %s", error)
     return _error(503, [str(error_pages.MESSAGES[503][1])])
 
 
-@bp.errorhandler(DBAPIError)
 @bp.errorhandler(Exception)
 def _unexpected(error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)

@@ -1,11 +1,9 @@
 """Documents organisers take away: the participants' list (CSV) and attestations."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
-from portal import geo
+from portal import csvfile, geo
 from portal.courses.exceptions import Invalid
 from portal.courses.models import CourseSession, CourseSessionDate, Registration
 from portal.courses.organising import participants
@@ -14,21 +12,11 @@ from portal.i18n import _, localized
 
 def participants_csv(session: CourseSession) -> str:
     """The list for the organiser's spreadsheet, in the current language."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Name"), _("E-mail address"), _("Phone"), _("Reason"), _("Status"),
-                     _("Present")])
-    for r in participants(session):
-        present = "" if r.attended is None else (_("Yes") if r.attended else _("No"))
-        writer.writerow([_csv_cell(r.name), _csv_cell(r.email), _csv_cell(r.phone),
-                         r.purpose_title, r.status_title, present])
-    return out.getvalue()
-
-
-def _csv_cell(value: str | None) -> str:
-    """Defuse formulas: a name such as ``=HYPERLINK(…)`` must stay text in a spreadsheet."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    header = [_("Name"), _("E-mail address"), _("Phone"), _("Reason"), _("Status"), _("Present")]
+    return csvfile.text([header] + [
+        [r.name, r.email, r.phone, r.purpose_title, r.status_title,
+         "" if r.attended is None else (_("Yes") if r.attended else _("No"))]
+        for r in participants(session)])
 
 
 @dataclass(frozen=True)

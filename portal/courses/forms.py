@@ -18,11 +18,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Optional
+from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
-from portal.courses.models import PURPOSE_TITLES
 from portal.config import LANGUAGES
+from portal.courses.models import PURPOSE_TITLES
+from portal.db import queryable
 from portal.forms import DayField, ParsedField, PortalForm, TimeOfDayField, add_per_language_fields
 from portal.i18n import _l, language_titles
 
@@ -39,6 +40,12 @@ class FilterForm(PortalForm):
     language = SelectField(_l("Language of the course"), choices=[], validate_choice=False,
                            validators=[Optional()])
     date = DayField(_l("From"), validators=[Optional()])
+
+    def validate_date(self, field: DayField) -> None:
+        """Year 1 or 9999 is a date no session has, and one that does not convert to UTC."""
+        if field.data is not None and not queryable(field.data):
+            field.data = None  # the list is shown unfiltered, the message next to the field
+            raise ValidationError(str(field.parse_error))
 
 
 class SignUpForm(PortalForm):

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from portal import geo
+from portal import csvfile, geo
 from portal.accounts.models import Role
 from portal.courses import documents, exceptions, listing, organising, places
 from portal.courses.forms import (
@@ -484,9 +484,7 @@ def check_in_one(session_id: int, registration_id: int) -> Response:
 def export(session_id: int) -> Response:
     """The attendee and waiting lists for a spreadsheet: UTF-8 with BOM, formulas defused."""
     session = organising.session_for(current_user, session_id)
-    response = Response("\ufeff" + documents.participants_csv(session), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="session-{session.id}.csv"'
-    return response
+    return csvfile.download(documents.participants_csv(session), f"session-{session.id}.csv")
 
 
 def _duration(session: CourseSession) -> str:

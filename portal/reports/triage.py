@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal import geo
 from portal.accounts.models import Role, StaffUser
-from portal.db import utcnow
+from portal.db import queryable, utcnow
 from portal.extensions import db
 from portal.i18n import _
 from portal.reports.models import EventKind, Report, ReportEvent, Status
@@ -27,6 +27,8 @@ from portal.reports.services import contacts_for, normalise_reference, staff_rep
 from portal.times import BRUSSELS
 
 PAGE_SIZE = 50
+#: The largest id an integer column holds.
+MAX_ID = 2**31 - 1
 MAX_TEXT = 4000
 
 
@@ -127,9 +129,10 @@ def parse_filters(args: Any) -> Filters:
     """Read filters from a query string; anything unreadable is ignored, never an error."""
     def day(name: str) -> date | None:
         try:
-            return date.fromisoformat(args.get(name, "")) if args.get(name) else None
+            value = date.fromisoformat(args.get(name, "")) if args.get(name) else None
         except ValueError:
             return None
+        return value if value is None or queryable(value) else None
 
     status = args.get("status", "")
     return Filters(
@@ -187,9 +190,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, ident = raw.split("|")
         parsed = datetime.fromisoformat(moment)
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=BRUSSELS)), int(ident)
+        number = int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
+    # A cursor is only ever made from a report: its moment and its id (an integer column).
+    if not queryable(parsed) or not 0 < number <= MAX_ID:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=BRUSSELS)), number
 
 
 @dataclass
