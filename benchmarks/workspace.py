@@ -35,9 +35,9 @@ this measures it with a database of the size a few years of the Region would mak
    ``next_cursor``), ``work_list`` with status=new, status=open, overdue=1 and
    category=school-racket, ``status_counts`` alone and ``export_rows`` of the last complete
    calendar month; then, through Flask's test client, the whole page ``GET /fr/manage/reports``
-   (first and deep page) and the CSV export of that month, logged in by writing Flask-Login's
-   ``_user_id`` into the session (the log-in form and its second factor are not what is
-   measured). The functions run inside a ``test_request_context`` of the GET page, so their
+   (first and deep page) and the CSV export of that month, logged in by opening a staff session
+   and writing its secret and Flask-Login's ``_user_id`` into the session (the log-in form and
+   its second factor are not what is measured). The functions run inside a ``test_request_context`` of the GET page, so their
    transactions begin as a GET's do (plain ``BEGIN``, see ``portal.db.configure_sqlite``);
    before each run the session is rolled back and emptied and the user read again, so no run
    reuses another's objects. A case stops repeating after ``--budget`` seconds (fewer runs,
@@ -495,12 +495,18 @@ def measure_http(app: Flask, engine: Engine, case: Case, user_id: int, repeat: i
     """GET the case's path through the test client, logged in as ``user_id``; must answer 200."""
     assert case.path is not None
     path = case.path(user_id)
+    from portal.accounts import sessions
+    from portal.extensions import db
+
+    with app.app_context():
+        secret = sessions.start(user_id)  # the staff session a log-in opens on the server
+        db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
-        # What Flask-Login's login_user and the idle check leave in the session.
+        # What Flask-Login's login_user and the log-in view leave in the session.
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
-        session["staff_seen"] = int(time.time())
+        session[sessions.COOKIE_KEY] = secret
 
     def get() -> TestResponse:
         response = client.get(path)

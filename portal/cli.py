@@ -59,12 +59,14 @@ def outbox_send(loop: bool, interval: float) -> None:
     """Send the e-mails that are due: one pass, or with --loop the worker that keeps doing it."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from portal.accounts.services import handle_reset_requests
     from portal.notify.sender import send_due
 
     limit = 100
     try:
         while True:
             try:
+                handle_reset_requests()  # reset links asked for since the last pass
                 report = send_due(limit=limit)
             except SQLAlchemyError:
                 if not loop:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, Text, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -159,7 +160,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = _read_only_request()
+        read_only = _read_only_request() and not connection.get_execution_options().get("write_aside")
         connection.info["read_only"] = read_only
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
@@ -185,6 +186,22 @@ def end_reading() -> None:
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("end_reading() with changes pending: commit them on purpose")
     db.session.commit()
+
+
+@contextmanager
+def write_aside() -> Iterator[Connection]:
+    """A short transaction of its own that may write, even in a request that only reads.
+
+    For bookkeeping that a reading request must do and that must last whatever the request does
+    next (a staff session's last activity, ``portal/accounts/sessions.py``): it commits when the
+    block ends. On SQLite it takes the write lock (``BEGIN IMMEDIATE``) on another connection,
+    so the request's own session must not hold a write transaction then: it would wait for
+    itself. End that first (``end_reading()``), or call this before the request's first query.
+    """
+    from portal.extensions import db
+
+    with db.engine.execution_options(write_aside=True).begin() as connection:
+        yield connection
 
 
 def close_sessions_safely(app: Any, db: Any) -> None:

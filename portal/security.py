@@ -1,8 +1,7 @@
-"""Security headers on every answer, the end of idle staff sessions, and no NUL characters."""
+"""Security headers on every answer, the check of staff sessions, and no NUL characters."""
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import Flask, Response, request, session
 
@@ -14,9 +13,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
 OSM_TILES = " https://tile.openstreetmap.org"
-#: Staff are logged out after this many seconds without a request.
-STAFF_IDLE_SECONDS = 30 * 60
-STAFF_SEEN_KEY = "staff_seen"
 
 
 def _headers(response: Response) -> Response:
@@ -36,22 +32,14 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _expire_idle_staff() -> None:
-    """A staff session unused for 30 minutes ends; residents' sessions are not affected."""
-    from flask_login import current_user, logout_user
+def _check_staff_session() -> None:
+    """A staff log-in lasts as long as its session on the server (``portal/accounts/sessions.py``):
+    log-out, a password reset, a disable or 30 minutes without a request end it, whatever the
+    cookie says. Residents' sessions are not affected; static files are not looked at."""
+    if "_user_id" in session and request.endpoint != "static":
+        from portal.accounts import sessions
 
-    if not session.get("_user_id"):
-        return
-    now = int(time.time())
-    seen = session.get(STAFF_SEEN_KEY, now)
-    if now - seen > STAFF_IDLE_SECONDS:
-        logout_user()
-        session.pop(STAFF_SEEN_KEY, None)
-        return
-    if current_user.is_authenticated and now - seen > 30:  # avoid rewriting the cookie every request
-        session[STAFF_SEEN_KEY] = now
-    elif STAFF_SEEN_KEY not in session:
-        session[STAFF_SEEN_KEY] = now
+        sessions.check_request()
 
 
 def _refuse_nul() -> None:
@@ -90,6 +78,6 @@ def _warn_without_proxy() -> None:
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.before_request(_refuse_nul)
-    app.before_request(_expire_idle_staff)
+    app.before_request(_check_staff_session)
     if app.config["TRUST_PROXY"]:
         app.before_request(_warn_without_proxy)

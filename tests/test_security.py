@@ -33,17 +33,19 @@ def test_session_cookie_flags(app: Flask, client: FlaskClient) -> None:
 
 
 def test_idle_staff_session_ends(app: Flask, client: FlaskClient, monkeypatch) -> None:
-    import time as real_time
+    from datetime import timedelta
 
-    from portal import security
+    from portal.accounts import sessions
+    from portal.db import utcnow
 
     make_user(app, "bob@example.org", "coordinator")
     login(client, "bob@example.org")
     assert client.get("/fr/manage/reports").status_code == 200
-    start = real_time.time()
-    monkeypatch.setattr(security.time, "time", lambda: start + 10 * 60)
+    start = utcnow()
+    monkeypatch.setattr(sessions, "utcnow", lambda: start + timedelta(minutes=10))
     assert client.get("/fr/manage/reports").status_code == 200
-    monkeypatch.setattr(security.time, "time", lambda: start + 10 * 60 + security.STAFF_IDLE_SECONDS + 5)
+    monkeypatch.setattr(sessions, "utcnow", lambda: start + timedelta(minutes=10) + sessions.IDLE
+                        + timedelta(seconds=5))
     assert client.get("/fr/manage/reports").status_code == 302
 
 

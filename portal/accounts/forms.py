@@ -15,7 +15,8 @@ class LoginForm(PortalForm):
 
 
 class ResetRequestForm(PortalForm):
-    email = EmailField(_l("E-mail address"), validators=[InputRequired(message=_l("Give your e-mail address."))])
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(message=_l("Give your e-mail address.")),
+                                                         Length(max=320)])
 
 
 class NewPasswordForm(PortalForm):

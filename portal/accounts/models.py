@@ -101,3 +101,34 @@ class PasswordReset(db.Model):  # type: ignore[name-defined]
     used_at: Mapped[datetime | None]
 
     user: Mapped[StaffUser] = relationship()
+
+
+class StaffSession(db.Model):  # type: ignore[name-defined]
+    """A log-in, kept on the server so that it can end: log-out, password reset, disable."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random secret the session cookie holds: a copy of the table opens nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The last request of this session, written at most once a minute: the idle limit reads it.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the session ends (log-out, "end my other sessions", password reset, disable).
+    ended_at: Mapped[datetime | None]
+
+
+class PasswordResetRequest(db.Model):  # type: ignore[name-defined]
+    """An address someone asked a reset link for, until the e-mail worker handles it.
+
+    The request only stores the address, whatever it is: whether an account exists is looked
+    up later, by the worker, so the answer takes as long for a known address as for another.
+    """
+
+    __tablename__ = "password_reset_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: As typed (normalised by the worker); erased once handled.
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import PasswordReset, Role, StaffUser
+from portal.accounts.models import PasswordReset, PasswordResetRequest, Role, StaffUser
+from portal.accounts.sessions import end_sessions
 from portal.db import utcnow
 from portal.extensions import db
 from portal.territory.models import Municipality
@@ -25,6 +26,10 @@ _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 class AccountError(ValueError):
     """A request the account rules refuse; the message is for the operator or the form."""
+
+
+class AccountLocked(AccountError):
+    """Five failures in a row: the account refuses every log-in for a while."""
 
 
 def normalise_email(email: str) -> str:
@@ -69,19 +74,60 @@ def create_user(email: str, name: str, role: str, password: str, *,
 
 
 def set_active(email: str, active: bool) -> StaffUser:
+    """Enable or disable an account; disabling ends every session it has open."""
     user = find_user(email)
     if user is None:
         raise AccountError(f"no account for {email}")
     user.active = active
+    if not active:
+        end_sessions(user.id)
     db.session.flush()
     return user
+
+
+def _unlocked(now: datetime) -> ColumnElement[bool]:
+    return or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now)
+
+
+def is_locked(user: StaffUser, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _count_failure(user_id: int, now: datetime) -> None:
+    """One more failure in a row, counted by the database in one statement; the fifth locks.
+
+    Reading the count and writing it back lost increments when attempts came at once (eight
+    concurrent wrong passwords left a count of 2): each UPDATE adds one to the value the row
+    holds when it runs, and concurrent ones wait for each other's row lock. A failure while the
+    account is locked is refused without counting.
+    """
+    reached = StaffUser.failed_logins + 1 >= LOCK_AFTER
+    db.session.execute(
+        update(StaffUser).where(StaffUser.id == user_id, _unlocked(now))
+        .values(failed_logins=case((reached, 0), else_=StaffUser.failed_logins + 1),
+                locked_until=case((reached, literal(now + LOCK_FOR, StaffUser.locked_until.type)),
+                                  else_=StaffUser.locked_until))
+        .execution_options(synchronize_session=False))
+
+
+def _clear_failures(user: StaffUser, now: datetime, *conditions: ColumnElement[bool],
+                    **values: object) -> bool:
+    """Start counting again after a complete log-in, unless a lock has just landed (one statement)."""
+    done = db.session.execute(
+        update(StaffUser).where(StaffUser.id == user.id, _unlocked(now), *conditions)
+        .values(failed_logins=0, locked_until=None, **values)
+        .returning(StaffUser.id).execution_options(synchronize_session=False)).first()
+    db.session.expire(user)
+    return done is not None
 
 
 def authenticate(email: str, password: str) -> StaffUser | None:
     """The active, unlocked user with this e-mail and password, else None.
 
     The same work is done whether the account exists or not. Five failures in a row lock the
-    account for 15 minutes, even against the right password: guessing gets nowhere.
+    account for 15 minutes, even against the right password: guessing gets nowhere. For an
+    account with a second factor the count goes on until the code is right too, so that the
+    password cannot buy more guesses of the code.
     """
     user = find_user(email)
     if user is None:
@@ -89,18 +135,14 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         return None
     now = utcnow()
     right = check_password_hash(user.password_hash, password)
-    if user.locked_until is not None and user.locked_until > now:
+    if is_locked(user, now):
         return None
     if not right or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until = now + LOCK_FOR
-            user.failed_logins = 0
-        db.session.flush()
+        _count_failure(user.id, now)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
-    return user
+    if user.needs_second_factor:
+        return user
+    return user if _clear_failures(user, now) else None
 
 
 def record_login(user: StaffUser) -> None:
@@ -119,27 +161,79 @@ def totp_uri(user: StaffUser, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Brussels prevention portal")
 
 
-def check_totp(user: StaffUser, code: str, secret: str | None = None) -> bool:
-    """A 6-digit code of the current 30-second step (one step of clock drift allowed), once."""
-    secret = secret or user.totp_secret
+def _matching_step(secret: str | None, code: str, now: datetime) -> int | None:
+    """The 30-second step (now, or one step of clock drift) whose code this is, if any."""
     # ASCII digits only: isdigit() also takes "²" and "１", which compare_digest refuses (TypeError).
     code = "".join(ch for ch in (code or "") if ch in "0123456789")
     if not secret or len(code) != 6:
-        return False
+        return None
     totp = pyotp.TOTP(secret)
-    now = utcnow()
     step = totp.timecode(now)
-    for drift in (0, -1, 1):
-        candidate = step + drift
+    for candidate in (step, step - 1, step + 1):
         if secrets.compare_digest(totp.generate_otp(candidate), code):
-            if user.totp_last_step is not None and candidate <= user.totp_last_step:
-                return False  # a replayed code
-            user.totp_last_step = candidate
-            if user.totp_secret != secret:
-                user.totp_secret = secret
-            db.session.flush()
-            return True
-    return False
+            return candidate
+    return None
+
+
+def check_totp(user: StaffUser, code: str, secret: str | None = None) -> bool:
+    """Whether this authenticator code completes the log-in; ``secret`` is the one being enrolled.
+
+    A code works once: the step of a right code is claimed by one conditional UPDATE
+    (``totp_last_step < step``), so of several requests with the same code at once exactly one
+    wins. A wrong code counts as a failed log-in; a locked account raises ``AccountLocked``
+    without the code being looked at.
+    """
+    now = utcnow()
+    if is_locked(user, now):
+        raise AccountLocked()
+    enrolling = user.totp_secret is None
+    secret = secret if enrolling else user.totp_secret
+    step = _matching_step(secret, code, now)
+    if step is None:
+        _count_failure(user.id, now)
+        return False
+    # A right code that was used already is refused without counting: it is not a guess.
+    return _clear_failures(
+        user, now, or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step),
+        StaffUser.totp_secret.is_(None) if enrolling else StaffUser.totp_secret == secret,
+        totp_last_step=step, totp_secret=secret)
+
+
+# Password reset ------------------------------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """Note that someone asked for a reset link; the e-mail worker looks the address up.
+
+    The same single INSERT whatever the address: a request for a known address took 6 ms
+    longer when the account was looked up, its link made and its e-mail rendered here.
+    """
+    db.session.add(PasswordResetRequest(email=email[:320]))
+    db.session.flush()
+
+
+def handle_reset_requests(limit: int = 100) -> int:
+    """Turn waiting reset requests into links and e-mails (nothing for unknown or disabled
+    addresses) and erase the requests. Commits; the outbox worker calls it before sending."""
+    from portal.notify.services import external_url, queue_email
+
+    handled = 0
+    while True:
+        rows = db.session.scalars(
+            select(PasswordResetRequest).order_by(PasswordResetRequest.id).limit(limit)
+            # PostgreSQL: two workers never take the same request; SQLite: BEGIN IMMEDIATE.
+            .with_for_update(skip_locked=True)).all()
+        if not rows:
+            return handled
+        for row in rows:
+            started = start_password_reset(row.email)
+            if started is not None:
+                user, secret = started
+                queue_email(user.email, "password_reset", user.language, user=user,
+                            reset_url=external_url("accounts.reset_password", token=secret,
+                                                   lang=user.language))
+            db.session.delete(row)
+        db.session.commit()
+        handled += len(rows)
 
 
 def start_password_reset(email: str) -> tuple[StaffUser, str] | None:
@@ -154,29 +248,50 @@ def start_password_reset(email: str) -> tuple[StaffUser, str] | None:
     return user, secret
 
 
+def _reset_hash(secret: str) -> str | None:
+    return hash_secret(secret) if secret and len(secret) <= 100 else None
+
+
+def _open_reset(now: datetime) -> ColumnElement[bool]:
+    return and_(PasswordReset.used_at.is_(None), PasswordReset.expires_at > now)
+
+
 def valid_reset(secret: str) -> PasswordReset | None:
     """The reset of this link if it has not expired and has not been used."""
-    if not secret or len(secret) > 100:
+    token_hash = _reset_hash(secret)
+    if token_hash is None:
         return None
-    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_secret(secret)))
-    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
-        return None
-    return reset
+    return db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash,
+                                                         _open_reset(utcnow())))
 
 
 def finish_password_reset(secret: str, password: str) -> StaffUser | None:
-    """Set the new password and spend the link (and every other open link of the account)."""
-    reset = valid_reset(secret)
-    if reset is None:
-        return None
+    """Set the new password, spend the link (and every other open link of the account), and end
+    every session of the account; None if the link is not (or no longer) valid.
+
+    The link is spent by one conditional UPDATE before anything else: of several requests with
+    the same link at once, exactly one changes the password.
+    """
     check_password_rules(password)
+    token_hash = _reset_hash(secret)
+    if token_hash is None:
+        return None
     now = utcnow()
-    reset.user.password_hash = hash_password(password)
-    for other in db.session.scalars(select(PasswordReset).where(
-            PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))):
-        other.used_at = now
+    user_id = db.session.scalar(
+        update(PasswordReset).where(PasswordReset.token_hash == token_hash, _open_reset(now))
+        .values(used_at=now).returning(PasswordReset.user_id)
+        .execution_options(synchronize_session=False))
+    if user_id is None:
+        return None
+    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user_id,
+                                                   PasswordReset.used_at.is_(None))
+                       .values(used_at=now).execution_options(synchronize_session=False))
+    user = db.session.get(StaffUser, user_id)
+    assert user is not None  # the link's row holds a foreign key to it
+    user.password_hash = hash_password(password)
+    end_sessions(user.id)
     db.session.flush()
-    return reset.user
+    return user
 
 
 # Administration ------------------------------------------------------------------------------

@@ -7,12 +7,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.accounts import services
+from portal.accounts import services, sessions
 from portal.accounts.forms import CodeForm, LoginForm, NewPasswordForm, ResetRequestForm
 from portal.accounts.models import StaffUser
 from portal.extensions import LIMITS, csrf, db, limiter, login_manager
-from portal.i18n import _, _l
-from portal.notify.services import external_url, queue_email
+from portal.i18n import _, _l, ngettext
 
 bp = Blueprint("accounts", __name__, url_prefix="/<lang:lang>/manage")
 
@@ -27,10 +26,23 @@ login_manager.login_message = _l("Log in to reach the staff workspace.")
 login_manager.login_message_category = "info"
 
 
+#: Codes of the second step per account, from any number of addresses (besides the per-address
+#: log-in limit): guessing a code from many addresses gets no further than from one.
+SECOND_FACTOR_LIMIT = "10 per 15 minutes;40 per day"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    return sessions.request_user(user_id)
+
+
+def _pending_account() -> str:
+    """The rate-limit key of the second step: the account waiting for its code."""
+    from flask_limiter.util import get_remote_address
+
+    pending = session.get(PENDING_KEY)
+    account = pending.get("id") if isinstance(pending, dict) else None
+    return f"second-factor:{account}" if account else f"second-factor:{get_remote_address()}"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -70,14 +82,17 @@ def login() -> Response | str | tuple[str, int]:
 
 def _complete_login(user: StaffUser, target: str | None) -> Response:
     services.record_login(user)
+    secret = sessions.start(user.id)
     db.session.commit()
     login_user(user)
+    session[sessions.COOKIE_KEY] = secret
     return redirect(target or url_for("manage.index"), code=303)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @csrf.exempt
 @limiter.limit(LIMITS["login"], methods=["POST"])
+@limiter.limit(SECOND_FACTOR_LIMIT, key_func=_pending_account, methods=["POST"])
 def second_factor() -> Response | str | tuple[str, int]:
     """The authenticator code of coordinators and administrators (set up at first log-in)."""
     pending = session.get(PENDING_KEY) or {}
@@ -92,10 +107,16 @@ def second_factor() -> Response | str | tuple[str, int]:
         session[PENDING_KEY] = pending
     form = CodeForm()
     if form.validate_on_submit():
-        if services.check_totp(user, form.code.data, pending.get("secret") if enrolling else None):
+        try:
+            accepted = services.check_totp(user, form.code.data, pending.get("secret"))
+        except services.AccountLocked:
+            session.pop(PENDING_KEY, None)
+            flash(_("After five failed attempts in a row, the account is locked for 15 minutes. Try again later."), "error")
+            return redirect(url_for("accounts.login"), code=303)
+        if accepted:
             session.pop(PENDING_KEY, None)
             return _complete_login(user, pending.get("next"))
-        db.session.commit()
+        db.session.commit()  # a wrong code counts towards the lock
         form.code.errors = [_("This code is not right. Give the code your app shows now.")]
     status = 422 if request.method == "POST" else 200
     secret = pending.get("secret") if enrolling else None
@@ -106,7 +127,9 @@ def second_factor() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """End the staff session."""
+    """End the staff session on the server: a copy of its cookie opens nothing afterwards."""
+    sessions.end(session.get(sessions.COOKIE_KEY))
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "success")
@@ -120,12 +143,7 @@ def reset_request() -> Response | str | tuple[str, int]:
     """Ask for a reset link; the answer is the same whether the account exists or not."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        started = services.start_password_reset(form.email.data)
-        if started is not None:
-            user, secret = started
-            queue_email(user.email, "password_reset", user.language, user=user,
-                        reset_url=external_url("accounts.reset_password", token=secret,
-                                               lang=user.language))
+        services.request_password_reset(form.email.data)  # the e-mail worker looks it up
         db.session.commit()
         flash(_("If an account exists for this address, we have sent it a link to choose a new password. The link works once, for one hour."), "success")
         return redirect(url_for("accounts.login"), code=303)
@@ -141,9 +159,29 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
         return render_template("accounts/reset_invalid.html"), 404
     form = NewPasswordForm()
     if form.validate_on_submit():
-        services.finish_password_reset(token, form.password.data)
+        if services.finish_password_reset(token, form.password.data) is None:
+            return render_template("accounts/reset_invalid.html"), 404  # used at the same moment
         db.session.commit()
         flash(_("Your password has been changed. You can log in with it now."), "success")
         return redirect(url_for("accounts.login"), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/reset_password.html", form=form, token=token), status
+
+
+@bp.get("/sessions")
+@login_required
+def my_sessions() -> str:
+    """Where this account is logged in, with a button to end every session but this one."""
+    return render_template("accounts/sessions.html", sessions=sessions.open_sessions(current_user.id),
+                           current=sessions.current_id())
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions() -> Response:
+    """Log out every other browser of this account (a lost phone, a shared computer)."""
+    ended = sessions.end_sessions(current_user.id, keep=sessions.current_id())
+    db.session.commit()
+    flash(ngettext("You have been logged out of %(num)d other browser.",
+                   "You have been logged out of %(num)d other browsers.", ended), "success")
+    return redirect(url_for("accounts.my_sessions"), code=303)
