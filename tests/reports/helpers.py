@@ -83,7 +83,7 @@ def database_is_free() -> bool:
 
 #: The private link and the tracking code on the confirmation page.
 PRIVATE_LINK = re.compile(r'href="http://[^/"]+(/(?:fr|nl|en)/track/[^"]+)"')
-CODE_ON_PAGE = re.compile(r'class="reference tracking-code">([^<]+)<')
+CODE_ON_PAGE = re.compile(r'class="tracking-code">([^<]+)<')
 
 
 @dataclass
