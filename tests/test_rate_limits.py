@@ -20,10 +20,13 @@ def limited_app(tmp_path: Path, geo_cache: Path, name: str, **extra) -> Flask:
 
 
 def try_tracking(app: Flask, lang: str = "fr") -> int:
+    """One guess from this address, each on another reference (each reference has its own limit)."""
+    from portal.reports.services import new_reference
+
     client = app.test_client()
     page = client.get(f"/{lang}/track/").get_data(as_text=True)
-    return client.post(f"/{lang}/track/", data={"csrf_token": csrf_token(page), "reference": "BX-2222-2222",
-                                                "email": "x@example.org"}).status_code
+    return client.post(f"/{lang}/track/", data={"csrf_token": csrf_token(page), "reference": new_reference(),
+                                                "code": "2222-2222-2222"}).status_code
 
 
 def test_tracking_guesses_are_limited_with_a_localized_page(tmp_path: Path, geo_cache: Path) -> None:
@@ -36,7 +39,7 @@ def test_tracking_guesses_are_limited_with_a_localized_page(tmp_path: Path, geo_
     assert statuses[:20] == [422] * 20 and statuses[20] == 429
     client = app.test_client()
     page = client.get("/nl/track/").get_data(as_text=True)
-    response = client.post("/nl/track/", data={"csrf_token": csrf_token(page), "reference": "x", "email": "y"})
+    response = client.post("/nl/track/", data={"csrf_token": csrf_token(page), "reference": "x", "code": "y"})
     assert response.status_code == 429
     assert "Te veel pogingen" in response.get_data(as_text=True)
     assert client.get("/nl/track/").status_code == 200  # reading the form is not limited

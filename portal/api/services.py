@@ -179,8 +179,8 @@ def window(start: datetime | None, end: datetime | None) -> tuple[datetime, date
 
 
 def find_reports(query: RequestFilter) -> list[Report]:
-    """The reports a GET requests asks for, newest first, one page."""
-    statement = select(Report)
+    """The reports a GET requests asks for, newest first, one page; never spam."""
+    statement = select(Report).where(Report.spam.is_(False))
     if query.references:
         statement = statement.where(Report.reference.in_(query.references))
     else:
@@ -196,7 +196,9 @@ def find_reports(query: RequestFilter) -> list[Report]:
 
 
 def find_report(reference: str) -> Report | None:
-    return db.session.scalar(select(Report).where(Report.reference == reference))
+    """One report by its reference; one marked as spam is unknown here, as in the lists."""
+    return db.session.scalar(select(Report).where(Report.reference == reference,
+                                                  Report.spam.is_(False)))
 
 
 def coarse_position(latitude: float, longitude: float) -> tuple[float, float]:

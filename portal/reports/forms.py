@@ -1,6 +1,8 @@
 """The residents' forms. Types and required fields here; the portal's rules in services."""
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import (
     BooleanField,
     EmailField,
@@ -13,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import Email, InputRequired, Optional, ValidationError
 
 from portal.abuse import HumanCheck
 from portal.forms import DayField, PortalForm, TimeOfDayField
@@ -77,13 +79,45 @@ class AddInformationForm(HumanCheck, PortalForm):
                                description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
 
 
+REFERENCE_FORMAT = _l("A reference has the form BX-7KQ2-M9XD: BX and two groups of four letters and digits.")
+CODE_FORMAT = _l("A tracking code has 12 letters and digits, for example 7KQ2-M9XD-H4PT.")
+
+
+def _reference_format(_form: Any, field: Field) -> None:
+    """A reference that cannot exist is a typing mistake: say so at the field."""
+    from portal.reports.services import tracking_reference
+
+    if field.data and not tracking_reference(field.data):
+        raise ValidationError(str(REFERENCE_FORMAT))
+
+
+def _code_format(_form: Any, field: Field) -> None:
+    from portal.reports.services import normalise_tracking_code
+
+    if field.data and not normalise_tracking_code(field.data):
+        raise ValidationError(str(CODE_FORMAT))
+
+
 class TrackForm(HumanCheck, PortalForm):
-    """Find a report with its reference and the e-mail address given with it."""
+    """Open a report with its reference and its tracking code."""
 
     reference = StringField(_l("Reference"), description=_l("For example BX-7KQ2-M9XD."),
-                            validators=[InputRequired(message=_l("Give the reference of your report."))])
-    email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(message=_l("Give the e-mail address you used for the report."))])
+                            validators=[InputRequired(message=_l("Give the reference of your report.")),
+                                        _reference_format])
+    code = StringField(_l("Tracking code"), description=_l("For example 7KQ2-M9XD-H4PT."),
+                       validators=[InputRequired(message=_l("Give the tracking code of your report.")),
+                                   _code_format])
+
+
+class LostCodeForm(HumanCheck, PortalForm):
+    """"I lost my code": the reference and the e-mail address given with the report."""
+
+    reference = StringField(_l("Reference"), description=_l("For example BX-7KQ2-M9XD."),
+                            validators=[InputRequired(message=_l("Give the reference of your report.")),
+                                        _reference_format])
+    email = EmailField(_l("E-mail address"), filters=[lambda text: text.strip() if text else text], validators=[
+        InputRequired(message=_l("Give the e-mail address you used for the report.")),
+        Email(message=_l("Give a valid e-mail address, for example name@example.be."))])
 
 
 class DoneForm(PortalForm):

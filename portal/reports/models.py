@@ -82,6 +82,9 @@ class Report(db.Model):  # type: ignore[name-defined]
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     #: SHA-256 of the secret in the private tracking link; the secret itself is never stored.
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the reference and the short tracking code that opens the report with its
+    #: reference; the code itself is never stored. Empty for reports made before codes existed.
+    tracking_code_hash: Mapped[str | None] = mapped_column(String(64))
     #: Random key of the form that created it: a second click or a reloaded POST finds this row.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +37,10 @@ MAX_DESCRIPTION = 4000
 #: No 0/O, 1/I/L or U: a reference read out on the phone cannot be misheard or misread.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PATTERN = re.compile(r"^BX-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
+#: Symbols of the tracking code (the reference's alphabet): 12 of them carry about 59 random bits.
+TRACKING_CODE_LENGTH = 12
+#: How long the link sent by "I lost my code" opens the report.
+SENT_LINK_MAX_AGE = timedelta(days=7)
 #: A phone's clock may be a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -111,6 +116,8 @@ class Submitted:
     #: The secret of the private tracking link; None when the report existed already.
     tracking_secret: str | None
     created: bool
+    #: The short tracking code, compact (see ``format_tracking_code``); None as the secret.
+    tracking_code: str | None = None
 
 
 def brussels_now() -> datetime:
@@ -184,6 +191,25 @@ def new_reference() -> str:
     return f"BX-{symbols[:4]}-{symbols[4:]}"
 
 
+def new_tracking_code() -> str:
+    """12 symbols of the reference's alphabet (about 59 bits): short enough to read aloud."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
+
+
+def format_tracking_code(code: str) -> str:
+    """``7KQ2M9XDH4PT`` → ``7KQ2-M9XD-H4PT``: groups of four, as people read and write it."""
+    return "-".join(code[start:start + 4] for start in range(0, len(code), 4))
+
+
+def hash_tracking_code(reference: str, code: str) -> str:
+    """The stored form of a code, salted with its reference (one guess tests one report).
+
+    A fast hash on purpose: the row that holds it holds the report too, so a slow one would
+    protect nothing from whoever reads the database; guesses on the site are limited instead.
+    """
+    return hash_secret(f"{reference}:{code}")
+
+
 def _existing(submission_key: str | None) -> Report | None:
     if not submission_key:
         return None
@@ -203,6 +229,7 @@ def submit_report(draft: Draft) -> Submitted:
         raise InvalidReport(errors)
     place = route(draft)
     secret = secrets.token_urlsafe(24)  # 192 bits
+    code = new_tracking_code()
     category = db.session.get(Category, draft.category_code)
     assert category is not None  # validated above
     for _attempt in range(5):
@@ -217,6 +244,7 @@ def submit_report(draft: Draft) -> Submitted:
             email=draft.email or None, phone=(draft.phone or "").strip() or None,
             language=draft.language, source=draft.source,
         )
+        report.tracking_code_hash = hash_tracking_code(report.reference, code)
         report.created_at = utcnow()
         report.acknowledge_due_at = add_working_days(report.created_at, category.acknowledge_days)
         report.close_due_at = add_working_days(report.created_at, category.close_days)
@@ -234,8 +262,8 @@ def submit_report(draft: Draft) -> Submitted:
                 return Submitted(existing, None, created=False)
             continue  # a reference collision: draw another
         savepoint.commit()
-        _announce(report, secret)
-        return Submitted(report, secret, created=True)
+        _announce(report, secret, code)
+        return Submitted(report, secret, created=True, tracking_code=code)
     raise RuntimeError("could not draw a free reference")
 
 
@@ -262,7 +290,7 @@ def contacts_for(report: Report) -> list[MunicipalContact]:
     return specific or rows
 
 
-def _announce(report: Report, secret: str) -> None:
+def _announce(report: Report, secret: str, code: str) -> None:
     """Outbox messages in the same transaction: the reporter (if an e-mail was given), the
     municipality (without the contact data of an anonymous reporter)."""
     from portal.notify.services import external_url, queue_email
@@ -270,7 +298,9 @@ def _announce(report: Report, secret: str) -> None:
     tracking_url = external_url("tracking.open_link", token=secret, lang=report.language)
     if report.email:
         queue_email(report.email, "report_received", report.language, report=report,
-                    tracking_url=tracking_url, municipality=geo.municipality(report.municipality_nis))
+                    tracking_url=tracking_url, tracking_code=format_tracking_code(code),
+                    find_url=external_url("tracking.find", lang=report.language),
+                    municipality=geo.municipality(report.municipality_nis))
     for contact in contacts_for(report):
         queue_email(contact.email, "report_new_staff", contact.language, report=report,
                     municipality=geo.municipality(report.municipality_nis),
@@ -291,9 +321,14 @@ def staff_report_url(report: Report, lang: str) -> str:
 
 # Following a report -------------------------------------------------------------------------
 
+def _compact(text: str) -> str:
+    """Letters and digits only, in capitals: what people type, without spaces and dashes."""
+    return re.sub(r"[^0-9A-Za-z]", "", text or "").upper()
+
+
 def normalise_reference(text: str) -> str:
     """Accept what people type: lower case, spaces, missing dashes ("bx 7kq2m9xd")."""
-    compact = re.sub(r"[^0-9A-Za-z]", "", text or "").upper()
+    compact = _compact(text)
     if compact.startswith("BX"):
         compact = compact[2:]
     return f"BX-{compact[:4]}-{compact[4:]}" if len(compact) == 8 else ""
@@ -306,17 +341,83 @@ def find_by_secret(secret: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.tracking_hash == hash_secret(secret)))
 
 
-def find_by_reference_and_email(reference: str, email: str) -> Report | None:
-    """A report found by its reference and the e-mail its reporter gave (both must match)."""
-    reference = normalise_reference(reference)
-    email = (email or "").strip().lower()
-    if not reference or not email:
+def tracking_reference(text: str) -> str:
+    """The reference a resident typed, normalised, or "" if no report can have it."""
+    reference = normalise_reference(text)
+    return reference if REFERENCE_PATTERN.match(reference) else ""
+
+
+def normalise_tracking_code(text: str) -> str:
+    """The compact code from what people type ("7kq2 m9xd-h4pt"), or "" if it cannot be one."""
+    compact = _compact(text)
+    if len(compact) != TRACKING_CODE_LENGTH or any(c not in REFERENCE_ALPHABET for c in compact):
+        return ""
+    return compact
+
+
+def find_by_reference_and_code(reference: str, code: str) -> Report | None:
+    """The report that this reference and tracking code open; None whatever the reason."""
+    reference = tracking_reference(reference)
+    code = normalise_tracking_code(code)
+    if not reference or not code:
         return None
-    report = db.session.scalar(select(Report).where(Report.reference == reference))
-    if report is None or not report.email or not secrets.compare_digest(
-            report.email.lower().encode(), email.encode()):
+    report = find_by_reference(reference)
+    # The same work for an unknown reference, a report without a code and a wrong code.
+    stored = (report.tracking_code_hash if report is not None else None) or "-" * 64
+    if not secrets.compare_digest(stored.encode(), hash_tracking_code(reference, code).encode()):
         return None
     return report
+
+
+def _link_signer() -> URLSafeTimedSerializer:
+    from flask import current_app
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="tracking-sent-link")
+
+
+def sent_link_token(report: Report) -> str:
+    """The token of a link that opens ``report`` for ``SENT_LINK_MAX_AGE``.
+
+    Signed rather than stored: the private link's secret is kept only as a hash and cannot be
+    sent again, and a new one would break the links of earlier e-mails.
+    """
+    return _link_signer().dumps(report.reference)
+
+
+def find_by_sent_link(token: str) -> Report | None:
+    """The report of a link sent by "I lost my code", while it is valid."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        reference = _link_signer().loads(token, max_age=int(SENT_LINK_MAX_AGE.total_seconds()))
+    except BadData:
+        return None
+    return find_by_reference(reference) if isinstance(reference, str) else None
+
+
+def send_tracking_link(reference: str, email: str, language: str) -> None:
+    """"I lost my code": one message to ``email`` whether or not it is the report's address.
+
+    The report's address receives a link that opens the report; any other address a note that
+    no report with this reference has it. Either way one message is queued in the outbox (never
+    sent during the request), so neither the answer nor its time tells which it was.
+    """
+    from portal.notify.services import external_url, queue_email
+
+    reference = tracking_reference(reference)
+    email = (email or "").strip()
+    if not reference or not email:
+        raise ValueError("a reference and an e-mail address are needed")
+    report = find_by_reference(reference)
+    if report is not None and report.email and secrets.compare_digest(
+            report.email.lower().encode(), email.lower().encode()):
+        queue_email(report.email, "report_tracking_link", report.language, report=report,
+                    link=external_url("tracking.open_sent_link", token=sent_link_token(report),
+                                      lang=report.language),
+                    days=SENT_LINK_MAX_AGE.days)
+    else:
+        queue_email(email, "report_tracking_unknown", language, reference=reference,
+                    find_url=external_url("tracking.find", lang=language))
 
 
 def find_by_reference(reference: str) -> Report | None:

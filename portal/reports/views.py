@@ -14,7 +14,7 @@ from portal.i18n import _, current_language
 from portal.notify.services import external_url
 from portal.pagecache import same_for_everyone
 from portal.reports import questions, services, uploads
-from portal.reports.forms import AddInformationForm, DoneForm, ReportForm, TrackForm
+from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, ReportForm, TrackForm
 from portal.reports.models import STATUS_TITLES, EventKind, Report
 
 bp = Blueprint("report", __name__, url_prefix="/<lang:lang>/report")
@@ -93,7 +93,8 @@ def new(code: str) -> Response | str | tuple[str, int]:
                 reference = submitted.report.reference  # read before the commit expires it
                 db.session.commit()
                 if submitted.tracking_secret:
-                    _remember("reports_done", reference, submitted.tracking_secret)
+                    _remember("reports_done", reference,
+                              [submitted.tracking_secret, submitted.tracking_code])
                 return redirect(url_for(".done", reference=reference), code=303)
     form.stamp()
     if routing is not None:
@@ -139,14 +140,18 @@ def _attach_errors(form: Any, errors: dict[str, str]) -> None:
 
 @bp.get("/done/<reference>")
 def done(reference: str) -> str:
-    """The confirmation: reference, municipality, what happens next, the private link."""
-    secret = session.get("reports_done", {}).get(reference)
+    """The confirmation: reference and tracking code, municipality, what happens next, the
+    private link."""
+    remembered = session.get("reports_done", {}).get(reference)
+    # [secret, code]; a session from before tracking codes holds the secret alone.
+    secret, code = remembered if isinstance(remembered, list) else (remembered, None)
     report = services.find_by_reference(reference) if secret else None
     if report is None:
         abort(404)
     place = geo.municipality(report.municipality_nis)
     return render_template("reports/done.html", report=report, municipality=place,
                            police_zone=geo.police_zone(place.police_zone),
+                           tracking_code=services.format_tracking_code(code) if code else None,
                            tracking_url=external_url("tracking.open_link", token=secret))
 
 
@@ -165,21 +170,92 @@ def _tracked_report(reference: str) -> Report:
     return report
 
 
+# Besides each address's budget, each reference has its own, whatever the addresses the
+# attempts come from (Flask-Limiter's storage: Redis in production, shared by every worker).
+# A reference that cannot exist is refused at its field and counts only for the address.
+
+#: Tracking codes tried on one reference. A code has about 59 bits: this never finds one.
+CODE_ATTEMPTS = "10 per hour"
+#: "I lost my code" for one reference, and for one e-mail address: no flood of messages.
+LINK_REQUESTS = "3 per hour"
+
+
+def _typed_reference() -> str:
+    return services.tracking_reference(request.form.get("reference", ""))
+
+
+def _typed_email() -> str:
+    return request.form.get("email", "").strip().lower()[:320]
+
+
+def _per_reference() -> str:
+    return "reference:" + _typed_reference()
+
+
+def _per_email() -> str:
+    return "email:" + _typed_email()
+
+
+def _no_reference() -> bool:
+    return not _typed_reference()
+
+
+def _no_email() -> bool:
+    return not _typed_email()
+
+
 @tracking.route("/", methods=["GET", "POST"])
 @csrf.exempt
 @limiter.limit(LIMITS["tracking"], methods=["POST"])
+@limiter.limit(CODE_ATTEMPTS, methods=["POST"], key_func=_per_reference, exempt_when=_no_reference)
 def find() -> Response | str | tuple[str, int]:
-    """Find a report with its reference and e-mail address."""
+    """Open a report with its reference and tracking code (the same answer for any mismatch)."""
     form = TrackForm()
     if form.validate_on_submit():
-        report = services.find_by_reference_and_email(form.reference.data, form.email.data)
+        report = services.find_by_reference_and_code(form.reference.data, form.code.data)
         if report is not None:
             _authorise(report)
             return redirect(url_for(".show", reference=report.reference), code=303)
-        form.reference.errors = [_("No report matches this reference and e-mail address. Check both and try again.")]
+        form.code.errors = [_("No report matches this reference and this tracking code. Check both and try again.")]
     form.stamp()
     status = 422 if request.method == "POST" else 200
     return render_template("reports/track_find.html", form=form), status
+
+
+@tracking.route("/lost", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(LIMITS["tracking"], methods=["POST"])
+@limiter.limit(LINK_REQUESTS, methods=["POST"], key_func=_per_reference, exempt_when=_no_reference)
+@limiter.limit(LINK_REQUESTS, methods=["POST"], key_func=_per_email, exempt_when=_no_email)
+def lost() -> Response | str | tuple[str, int]:
+    """"I lost my code": a link to the report, sent to the address given with it."""
+    form = LostCodeForm()
+    if form.validate_on_submit():
+        services.send_tracking_link(form.reference.data, form.email.data, current_language())
+        db.session.commit()
+        return redirect(url_for(".lost_sent"), code=303)
+    form.stamp()
+    status = 422 if request.method == "POST" else 200
+    return render_template("reports/track_lost.html", form=form), status
+
+
+@tracking.get("/lost/sent")
+@same_for_everyone
+def lost_sent() -> str:
+    """The same words whether or not the address was the report's."""
+    return render_template("reports/track_lost_sent.html")
+
+
+@tracking.get("/link/<token>")
+@limiter.limit(LIMITS["tracking"])
+def open_sent_link(token: str) -> Response:
+    """The link sent by "I lost my code"; once it has expired, the way to ask for another."""
+    report = services.find_by_sent_link(token)
+    if report is None:
+        flash(_("This link no longer works. Ask for a new one below."), "error")
+        return redirect(url_for(".lost"), code=303)
+    _authorise(report)
+    return redirect(url_for(".show", reference=report.reference), code=303)
 
 
 @tracking.get("/<token>")

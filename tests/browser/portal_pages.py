@@ -130,6 +130,7 @@ RESIDENT_PAGES: dict[str, Reach] = {
     "confirmation": _sent_with("1060"),
     "tracking page": _tracking,  # from the confirmation just above
     "tracking find": _goto("/track/"),
+    "tracking code lost": _goto("/track/lost"),
     "not found": _goto("/report/new/no-such-category"),
 }
 #: What each page must show, to know the page reached is the one meant.

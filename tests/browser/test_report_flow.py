@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.browser.conftest import LANGS, LiveServer
 from tests.browser.measure import FOCUS_JS
 from tests.browser.portal_pages import (CATEGORIES, DETAILS, POSTAL_CODES, REFERENCE, facts_day,
-                                        file_report, municipality_name)
+                                        file_report, municipality_name, submit)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 #: The computed outline of portal.css's :focus-visible rule (--focus: #ffbf47).
@@ -49,6 +49,21 @@ def test_each_category_end_to_end(context_factory: Any, live_server: LiveServer,
                 report.postal_code) == (code, nis, lang, postal_code)
         assert report.occurred_on.isoformat() == facts_day()
         assert report.details == {k: v for k, v in DETAILS.get(code, {}).items()}
+
+
+def test_the_code_opens_the_report_on_another_phone(context_factory: Any, live_server: LiveServer) -> None:
+    """The reference and the code as read on the confirmation, typed on another phone."""
+    page = context_factory("nl").new_page()
+    reference = file_report(page, "nl", "vandalism")
+    code = (page.text_content(".tracking-code") or "").strip()
+    assert len(code) == 14 and code.count("-") == 2, code
+    other = context_factory("nl", js=False).new_page()
+    other.goto("/nl/track/")
+    other.fill("#reference", reference.lower())
+    other.fill("#code", code.replace("-", " ").lower())
+    submit(other, 'form[action$="/track/"] button[type=submit]')
+    assert other.url.endswith(f"/nl/track/report/{reference}")
+    assert reference in other.inner_text("h1")
 
 
 def date_keys(context: Any, day: str) -> str:

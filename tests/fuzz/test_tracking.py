@@ -1,9 +1,9 @@
-"""Hostile input on following a report: the search form, the private link, adding information,
-the reporter's buttons. Either one whole event is added or nothing."""
+"""Hostile input on following a report: the search form, "I lost my code", the private link,
+adding information, the reporter's buttons. Either one whole event is added or nothing."""
 from __future__ import annotations
 
 import io
-import re
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
@@ -13,49 +13,79 @@ from hypothesis import strategies as st
 from portal.reports.models import Report, ReportEvent, ReportPhoto
 from tests.conftest import csrf_token
 from tests.fuzz.hostile import ENCODINGS, body, check_page, count, hostile, mutate, report_invariants, run, texts_of
-from tests.reports.helpers import jpeg_with_gps, post_report
+from tests.reports.helpers import Filed, file_and_confirm, jpeg_with_gps
 
 
-def tracked_report(client: FlaskClient) -> str:
-    """A report with an e-mail address, followed by ``client``; returns its reference."""
-    response = post_report(client, "fr", "vandalism", postal_code="1050", municipality="21009",
-                           email="resident@example.org")
-    assert response.status_code == 303
-    done = client.get(response.headers["Location"]).get_data(as_text=True)
-    link = re.search(r'href="http://[^/"]+(/fr/track/[^"]+)"', done).group(1)
-    assert client.get(link).status_code == 303
-    return response.headers["Location"].rsplit("/", 1)[1]
+def tracked_report(client: FlaskClient) -> Filed:
+    """A report with an e-mail address, followed by ``client``."""
+    filed = file_and_confirm(client, "fr", "vandalism", postal_code="1050", municipality="21009",
+                             email="resident@example.org")
+    assert client.get(filed.link).status_code == 303
+    return filed
+
+
+def send(browser: FlaskClient, path: str, pairs: list, encoding: str) -> tuple[list, Any]:
+    """GET the form at ``path``, then POST ``pairs`` (with the page's CSRF token unless they set
+    one); returns the pairs sent and the checked answer."""
+    page = check_page(browser.get(path))
+    if "csrf_token" not in {name for name, _value in pairs}:
+        pairs = [*pairs, ("csrf_token", csrf_token(page))]
+    response = browser.post(path, **body(pairs, encoding))
+    check_page(response, texts_of(pairs))
+    return pairs, response
 
 
 def test_track_find_survives_hostile_fields(app: Flask, client: FlaskClient) -> None:
-    reference = tracked_report(client)
+    filed = tracked_report(client)
+    reference = filed.reference
     stranger = app.test_client()
-    base = {"reference": reference, "email": "resident@example.org"}
+    base = {"reference": reference, "code": filed.code}
     found = {"n": 0}
 
     def check(value: tuple) -> None:
         pairs, encoding, lang = value
-        page = check_page(stranger.get(f"/{lang}/track/"))
-        touched = {name for name, _value in pairs}
-        if "csrf_token" not in touched:
-            pairs = [*pairs, ("csrf_token", csrf_token(page))]
-        response = stranger.post(f"/{lang}/track/", **body(pairs, encoding))
-        check_page(response, texts_of(pairs))
+        pairs, response = send(stranger, f"/{lang}/track/", pairs, encoding)
         if response.status_code == 303:
             assert response.headers["Location"].endswith(f"/track/report/{reference}")
             found["n"] += 1
         else:
             assert response.status_code in (400, 413, 422), response.status_code
 
-    run(app, 40, 15, st.tuples(mutate(base, ("reference", "email", "csrf_token", "website", "shown_at")),
+    run(app, 40, 15, st.tuples(mutate(base, ("reference", "code", "csrf_token", "website", "shown_at")),
                                st.sampled_from(ENCODINGS), st.sampled_from(("fr", "nl", "en"))), check,
-        ([("reference", reference.lower().replace("-", " ")), ("email", " Resident@Example.org ")],
+        ([("reference", reference.lower().replace("-", " ")), ("code", f" {filed.code.lower()} ")],
          "urlencoded", "nl"))
     assert found["n"] >= 1, "the report was never found: the checks above test nothing"
 
 
+def test_lost_code_survives_hostile_fields(app: Flask, client: FlaskClient) -> None:
+    """Whatever is sent, one message is queued or none, and never to an address that is not one."""
+    from portal.notify.models import OutboxMessage
+
+    reference = tracked_report(client).reference
+    stranger = app.test_client()
+    sent = {"n": 0}
+
+    def check(value: tuple) -> None:
+        pairs, encoding, lang = value
+        before = count(app, OutboxMessage)
+        pairs, response = send(stranger, f"/{lang}/track/lost", pairs, encoding)
+        queued = count(app, OutboxMessage) - before
+        if response.status_code == 303:
+            assert response.headers["Location"].endswith("/track/lost/sent") and queued == 1
+            sent["n"] += 1
+        else:
+            assert response.status_code in (400, 413, 422) and queued == 0, (response.status_code, queued)
+
+    run(app, 30, 12, st.tuples(mutate({"reference": reference, "email": "resident@example.org"},
+                                      ("reference", "email", "csrf_token", "website", "shown_at")),
+                               st.sampled_from(ENCODINGS), st.sampled_from(("fr", "nl", "en"))), check,
+        ([("reference", reference.lower()), ("email", " Resident@Example.org ")], "urlencoded", "fr"))
+    assert sent["n"] >= 1, "nothing was ever sent: the checks above test nothing"
+
+
 def test_tracking_links_and_pages_with_hostile_addresses(app: Flask, client: FlaskClient) -> None:
-    reference = tracked_report(client)
+    reference = tracked_report(client).reference
 
     def check(value: tuple) -> None:
         text, template = value
@@ -66,13 +96,13 @@ def test_tracking_links_and_pages_with_hostile_addresses(app: Flask, client: Fla
             assert response.status_code in (200, 303, 400, 404, 405, 422), (path, method, response.status_code)
 
     run(app, 30, 12, st.tuples(hostile().filter(bool), st.sampled_from((
-        "/fr/track/{}", "/nl/track/report/{}", "/en/track/report/{}/export.json",
+        "/fr/track/{}", "/nl/track/link/{}", "/nl/track/report/{}", "/en/track/report/{}/export.json",
         "/fr/track/report/{}/done", "/fr/track/report/{}/erasure",
         f"/fr/track/report/{reference}" + "{}"))), check)
 
 
 def test_add_information_survives_hostile_fields(app: Flask, client: FlaskClient) -> None:
-    reference = tracked_report(client)
+    reference = tracked_report(client).reference
     added = {"n": 0}
 
     def check(value: tuple) -> None:
@@ -105,7 +135,7 @@ def test_add_information_survives_hostile_fields(app: Flask, client: FlaskClient
 
 
 def test_reporter_buttons_survive_hostile_fields(app: Flask, client: FlaskClient) -> None:
-    reference = tracked_report(client)
+    reference = tracked_report(client).reference
 
     def check(value: tuple) -> None:
         pairs, encoding, action = value

@@ -449,7 +449,7 @@ def check_signups(app: Any, session_id: int, capacity: int,
     from portal.extensions import db
     from portal.i18n import gettext, speaking
     from portal.notify.models import OutboxMessage
-    from portal.reports.services import hash_secret
+    from portal.tokens import hash_secret
 
     problems: list[str] = []
     with app.app_context():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -78,3 +79,53 @@ def database_is_free() -> bool:
     finally:
         other.close()
 
+
+
+#: The private link and the tracking code on the confirmation page.
+PRIVATE_LINK = re.compile(r'href="http://[^/"]+(/(?:fr|nl|en)/track/[^"]+)"')
+CODE_ON_PAGE = re.compile(r'class="tracking-code">([^<]+)<')
+
+
+@dataclass
+class Filed:
+    """A report as its reporter leaves the confirmation page with it."""
+
+    reference: str
+    link: str  # path of the private link
+    code: str  # the tracking code as the page shows it
+    page: str
+
+
+def file_and_confirm(client: FlaskClient, lang: str = "fr", category: str = "vandalism",
+                     **overrides: Any) -> Filed:
+    """File a report and read its confirmation page."""
+    response = post_report(client, lang, category, **overrides)
+    assert response.status_code == 303, response.status_code
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    link, code = PRIVATE_LINK.search(page), CODE_ON_PAGE.search(page)
+    assert link and code, "no private link or tracking code on the confirmation page"
+    return Filed(response.headers["Location"].rsplit("/", 1)[1], link.group(1), code.group(1), page)
+
+
+def track(client: FlaskClient, lang: str, reference: str, code: str, **environ: Any):
+    """Send the "Follow my report" form as a browser would (``environ``: REMOTE_ADDR...)."""
+    page = client.get(f"/{lang}/track/").get_data(as_text=True)
+    return client.post(f"/{lang}/track/", data={"csrf_token": csrf_token(page), "reference": reference,
+                                                "code": code}, environ_overrides=environ)
+
+
+def ask_for_link(client: FlaskClient, lang: str, reference: str, email: str, **environ: Any):
+    """Send the "I lost my tracking code" form."""
+    page = client.get(f"/{lang}/track/lost").get_data(as_text=True)
+    return client.post(f"/{lang}/track/lost", data={"csrf_token": csrf_token(page), "reference": reference,
+                                                    "email": email}, environ_overrides=environ)
+
+
+def other_reference(reference: str) -> str:
+    """A well-formed reference that is not ``reference`` (and, in a test database, no report's)."""
+    return reference[:-1] + ("2" if reference[-1] != "2" else "3")
+
+
+def wrong_code(code: str) -> str:
+    """A well-formed tracking code that is not ``code``."""
+    return code[:-1] + ("2" if code[-1] != "2" else "3")

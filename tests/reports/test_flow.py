@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.reports.models import MunicipalContact, Report
-from portal.reports.services import REFERENCE_PATTERN, hash_secret
+from portal.reports.services import REFERENCE_PATTERN
+from portal.tokens import hash_secret
 from tests.reports.helpers import jpeg_with_gps, open_form, post_report, report_data
 
 CATEGORIES = ["school-racket", "transport-pickpocketing", "vehicle-theft", "vandalism",
