@@ -147,7 +147,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     name = f"portal_test_{re.sub(r'[^a-z0-9]', '', worker_id)}_{uuid.uuid4().hex[:8]}"
     plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
     try:
-        admin = psycopg.connect(plain, autocommit=True, connect_timeout=5)
+        admin = psycopg.connect(plain, autocommit=True, connect_timeout=30)
     except psycopg.OperationalError as error:
         missing("PostgreSQL", f"cannot connect to {plain}: {error}")
     with admin:
