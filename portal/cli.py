@@ -18,7 +18,7 @@ portal_cli = AppGroup("portal", help="Brussels prevention portal commands.")
 @click.option("--demo", is_flag=True, help="Also load demo data (never in production).")
 def seed(demo: bool) -> None:
     """Load the reference data (municipalities, police zones, categories); safe to repeat."""
-    click.echo(seed_reference() or "Reference data: up to date.")
+    click.echo(reference_line(*seed_reference()))
     if demo:
         from portal import demo as demo_data
 
@@ -27,8 +27,8 @@ def seed(demo: bool) -> None:
         db.session.commit()
 
 
-def seed_reference() -> str:
-    """Load the reference data and commit; a line saying what changed, empty if nothing did."""
+def seed_reference() -> tuple[int, int]:
+    """Load the reference data and commit; the municipality/zone rows changed, categories added."""
     from portal.courses.services import sync_course_types
     from portal.reports.services import sync_categories
     from portal.territory.services import sync_reference
@@ -37,8 +37,10 @@ def seed_reference() -> str:
     categories = sync_categories()
     sync_course_types()
     db.session.commit()
-    if not (zones_and_places or categories):
-        return ""
+    return zones_and_places, categories
+
+
+def reference_line(zones_and_places: int, categories: int) -> str:
     return (f"Reference data: {zones_and_places} municipality/zone rows changed, "
             f"{categories} categories added.")
 

@@ -39,7 +39,7 @@ def prepare(demo: bool = True) -> Iterator[str]:
     from flask_migrate import upgrade
 
     from portal import geo
-    from portal.cli import seed_reference
+    from portal.cli import reference_line, seed_reference
 
     if not _at_head():
         upgrade()
@@ -50,8 +50,8 @@ def prepare(demo: bool = True) -> Iterator[str]:
         geo.build_index(path)
         yield f"Built {path} in {time.perf_counter() - started:.1f} s"
     changed = seed_reference()
-    if changed:
-        yield changed
+    if any(changed):
+        yield reference_line(*changed)
     if demo:
         from portal import demo as demo_data
 
