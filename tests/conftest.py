@@ -62,6 +62,8 @@ def base_settings(tmp_path: Path, geo_cache: Path, **extra: Any) -> dict[str, An
         "GEO_CACHE_DIR": str(geo_cache),
         "RATELIMIT_ENABLED": False,
         "FORM_MIN_SECONDS": 0,  # tests fill forms faster than people; tests/test_abuse.py checks it
+        # Set, as production must; tests/ops/test_base_url.py covers links without the setting.
+        "BASE_URL": "http://127.0.0.1:5000",
         # scrypt at a lower cost: the same code path, a fraction of the time per test account.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         **extra,

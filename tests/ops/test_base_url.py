@@ -21,6 +21,7 @@ def test_the_setting_is_empty_unless_portal_base_url_is_set(tmp_path) -> None:
 
 
 def test_without_the_setting_a_request_links_to_its_own_host_and_port(web_app: Flask) -> None:
+    web_app.config["BASE_URL"] = ""
     with web_app.test_request_context("/nl/", base_url="http://127.0.0.1:5201"):
         web_app.preprocess_request()
         assert base_url() == "http://127.0.0.1:5201"
@@ -32,13 +33,15 @@ def test_without_the_setting_a_request_links_to_its_own_host_and_port(web_app: F
         assert base_url() == "https://prevention.example.be"
 
 
-def test_hreflang_links_follow_the_port(web: FlaskClient) -> None:
+def test_hreflang_links_follow_the_port(web_app: Flask, web: FlaskClient) -> None:
+    web_app.config["BASE_URL"] = ""
     html = web.get("/fr/", base_url="http://127.0.0.1:5201").get_data(as_text=True)
     assert '<link rel="alternate" hreflang="nl" href="http://127.0.0.1:5201/nl/">' in html
 
 
 def test_the_private_link_and_the_e_mail_point_at_the_port_served(app: Flask) -> None:
     """The issue: ``make run PORT=5201`` wrote http://127.0.0.1:5000/… into both."""
+    app.config["BASE_URL"] = ""
     app.config["SERVER_NAME"] = "127.0.0.1:5201"  # the test client's requests go to that host
     client = app.test_client()
     response = post_report(client, "en", email="resident@example.org")
