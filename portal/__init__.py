@@ -29,7 +29,6 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.load(instance, settings))
-    app.jinja_env.globals["base_url"] = config_module.base_url
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 

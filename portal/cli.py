@@ -1,8 +1,11 @@
 """The ``flask --app portal portal …`` command group."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,6 +15,20 @@ from flask.cli import AppGroup
 from portal.extensions import db
 
 portal_cli = AppGroup("portal", help="Brussels prevention portal commands.")
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def sigterm_as_ctrl_c() -> Callable[[], None]:
+    """systemd and make run stop a loop with SIGTERM: it then ends as after Ctrl-C (the pass
+    rolled back or done, a last line); while it is still starting, SIGTERM ends it silently.
+    Returns what puts the previous handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 @portal_cli.command("seed")
@@ -91,12 +108,7 @@ def outbox_send(loop: bool, interval: float) -> None:
     from portal.notify.sender import send_due
 
     limit = 100
-    if loop:
-        config = current_app.config
-        click.echo(f"Outbox worker: sending through {config['MAIL_SERVER']}:{config['MAIL_PORT']}"
-                   if config["MAIL_SERVER"] else
-                   f"Outbox worker: e-mails are written as .eml files into {config['MAIL_FILE_DIR']} "
-                   f"(no PORTAL_MAIL_SERVER)")
+    restore = sigterm_as_ctrl_c() if loop else None
     try:
         while True:
             try:
@@ -121,6 +133,9 @@ def outbox_send(loop: bool, interval: float) -> None:
     except KeyboardInterrupt:
         # Messages claimed but not sent are taken again once their claim runs out (5 min).
         click.echo("Outbox worker stopped.")
+    finally:
+        if restore is not None:
+            restore()
 
 
 @portal_cli.command("clean-uploads")
@@ -261,6 +276,7 @@ def courses_tick(every: float | None) -> None:
 
     from portal.courses.services import tick
 
+    restore = sigterm_as_ctrl_c() if every is not None else None
     try:
         while True:
             started = time.monotonic()
@@ -282,6 +298,9 @@ def courses_tick(every: float | None) -> None:
             time.sleep(max(0.0, every - (time.monotonic() - started)))
     except KeyboardInterrupt:
         click.echo("Minute job stopped.")
+    finally:
+        if restore is not None:
+            restore()
 
 
 def init_app(app: Flask) -> None:

@@ -108,19 +108,26 @@ def run(app: Flask, host: str, port: int) -> int:
             f"cannot listen on {host}:{port} ({error.strerror}); choose another port, for "
             f"example: make run PORT={port + 1}") from None
 
+    from portal.cli import sigterm_as_ctrl_c
     from portal.demo import accounts_file
 
     click.echo(f"Serving {address}/ (staff: {address}/fr/manage/); Ctrl-C stops everything.")
     click.echo(f"Demo accounts (e-mails and password): {_shown(accounts_file())}")
+    config = app.config
+    click.echo(f"E-mails: sent by the outbox worker through {config['MAIL_SERVER']}:"
+               f"{config['MAIL_PORT']}" if config["MAIL_SERVER"] else
+               f"E-mails: written by the outbox worker as .eml files into "
+               f"{_shown(Path(config['MAIL_FILE_DIR']))} (no PORTAL_MAIL_SERVER)")
     env = {**os.environ, "PORTAL_BASE_URL": base_url, "PYTHONUNBUFFERED": "1",
            "PORTAL_INSTANCE_PATH": app.instance_path}
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     failed, stopping = threading.Event(), threading.Event()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    restore = sigterm_as_ctrl_c()
     try:
         for name, args in CHILDREN:
             argv = [sys.executable, "-m", "flask", "--app", "portal", *args]
-            # Their own session: Ctrl-C reaches this process only, which stops them in order.
+            # Their own session: Ctrl-C reaches this process only, which stops them (SIGTERM,
+            # as systemd does: a child still starting then ends without a traceback).
             children.append((name, subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
                                                     start_new_session=True,
                                                     preexec_fn=_in_child)))
@@ -131,7 +138,7 @@ def run(app: Flask, host: str, port: int) -> int:
         pass
     finally:
         stopping.set()
-        signal.signal(signal.SIGTERM, previous)
+        restore()
         server.server_close()
         for name, child in children:
             _stop(name, child)
@@ -145,14 +152,8 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def _in_child() -> None:
-    """Ctrl-C (forwarded) stops the child even if SIGINT reached us ignored; on Linux, the child
-    also gets SIGTERM if this process dies without stopping it (say, by SIGKILL)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    """Linux: a child gets SIGTERM if this process dies without stopping it (say, by SIGKILL)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
@@ -172,10 +173,10 @@ def _watch(children: list[tuple[str, subprocess.Popen[bytes]]], server: object,
 
 
 def _stop(name: str, child: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C for the child (it finishes its pass and says so), then a kill if it hangs."""
+    """SIGTERM, as systemd does (the child finishes its pass and says so), a kill if it hangs."""
     if child.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            child.send_signal(signal.SIGINT)
+            child.terminate()
         try:
             child.wait(timeout=STOP_GRACE_S)
         except subprocess.TimeoutExpired:

@@ -102,8 +102,7 @@ def test_a_report_filed_over_http_ends_as_an_eml_file(tmp_path: Path, geo_cache:
         [tick] = units.unit("portal-minute.service")["ExecStart"]
         assert units.run(units.command(tick), env).startswith("Courses: 0 offers expired")
 
-        kill_signal = getattr(signal, units.unit("portal-outbox.service")["KillSignal"][0])
-        assert procs.stop(worker, kill_signal) == 0
+        assert "KillSignal" not in units.unit("portal-outbox.service")  # systemd's SIGTERM
+        assert procs.stop(worker, signal.SIGTERM) == 0
         assert "Outbox worker stopped." in procs.log(worker)
-        assert f"written as .eml files into {mail}" in procs.log(worker)
         assert procs.stop(web) == 0
