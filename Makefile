@@ -25,8 +25,12 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # Compiled catalogs (.mo) are build output, not committed; fuzzy entries are never compiled.
-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d portal/translations
+# Each one is compiled again only when its .po changed.
+CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGS:.po=.mo)
+
+portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -l $* -i $< -o $@
 
 # Translation workflow: extract the marked strings, merge them into the catalogs, translate, compile.
 extract-messages: install
@@ -40,9 +44,11 @@ seed: install translations
 	$(FLASK) portal geo-index
 	$(FLASK) portal seed --demo
 
-run: seed
-	@echo "Serving http://$(HOST):$(PORT)/ (staff workspace: http://$(HOST):$(PORT)/fr/manage/)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+# The web server, the outbox worker and the minute job; Ctrl-C stops all three. Migrations, the
+# router's index and the demo data are brought up to date first, each only if needed. Links in
+# pages and e-mails use http://HOST:PORT unless PORTAL_BASE_URL is set.
+run: install translations
+	@$(FLASK) portal dev --host $(HOST) --port $(PORT)
 
 test: install-test translations
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

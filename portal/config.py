@@ -20,6 +20,8 @@ LANGUAGES: tuple[str, ...] = ("fr", "nl", "en")
 LANGUAGE_AUTONYMS: dict[str, str] = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "fr"
 TIMEZONE = "Europe/Brussels"
+#: Links made outside a request (the e-mail worker, commands) when PORTAL_BASE_URL is not set.
+FALLBACK_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _bool(value: str) -> bool:
@@ -31,7 +33,8 @@ def _bool(value: str) -> bool:
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
     "SECRET_KEY": (None, str),
-    "BASE_URL": ("http://127.0.0.1:5000", str),
+    #: The public address for absolute links; empty: the request's own host (see ``base_url``).
+    "BASE_URL": ("", str),
     "PREFERRED_URL_SCHEME": ("http", str),
     "SESSION_COOKIE_SECURE": (False, _bool),
     "MAIL_SERVER": ("", str),
@@ -43,6 +46,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAIL_SENDER": ("Brussels prevention portal <noreply@portal.localhost>", str),
     "MAIL_TIMEOUT": (10.0, float),
     "RATELIMIT_STORAGE_URI": ("memory://", str),
+    "RATELIMIT_KEY_PREFIX": ("", str),
     #: Each Open311 key's budget for filing requests.
     "OPEN311_RATE_LIMIT": ("60 per minute", str),
     "MAX_UPLOAD_MB": (32, int),
@@ -126,3 +130,20 @@ def _engine_options(url: str) -> dict[str, Any]:
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
     # pre_ping: after a database restart, the next request gets a fresh connection, not an error.
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_timeout": 10}
+
+
+def base_url() -> str:
+    """The portal's public address, without a trailing slash, for links that leave the page.
+
+    ``PORTAL_BASE_URL`` when set (production must set it: without it a link follows the Host
+    header the client sent); else the host and port the request came to, so that a local server on
+    another port links to itself; else, outside a request, ``FALLBACK_BASE_URL``.
+    """
+    from flask import current_app, has_request_context, request
+
+    configured: str = current_app.config["BASE_URL"]
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return FALLBACK_BASE_URL

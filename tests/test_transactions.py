@@ -47,8 +47,9 @@ def test_pages_that_read_do_not_wait_for_a_writer(app: Flask, client: FlaskClien
         started = time.monotonic()
         for path in ("/fr/courses/", "/fr/report/categories", "/nl/report/new/vandalism"):
             assert client.get(path).status_code == 200, path
-        # A page that waited for the lock would take the 15 s busy timeout and then fail.
-        assert time.monotonic() - started < 5
+        # A page that waited for the lock would take the 15 s busy timeout and then fail; below
+        # that, the time says nothing (a busy machine renders three cold pages slowly).
+        assert time.monotonic() - started < 14
 
 
 def test_a_get_view_that_writes_must_be_marked(app: Flask, client: FlaskClient,

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal import errors as error_pages
 from portal import i18n
-from portal.config import DEFAULT_LANGUAGE, LANGUAGES
+from portal.config import DEFAULT_LANGUAGE, LANGUAGES, base_url
 from portal.db import writes_on_get
 from portal.extensions import db, limiter
 from portal.i18n import _
@@ -107,7 +107,7 @@ def _rate_key() -> str:
 @_resource("/discovery", ["GET"])
 def discovery(fmt: str) -> Response:
     """Where the API is, what it speaks, whom to ask for a key."""
-    base = current_app.config["BASE_URL"].rstrip("/") + bp.url_prefix + V2  # type: ignore[operator]
+    base = base_url() + bp.url_prefix + V2  # type: ignore[operator]
     return render("discovery", serializers.discovery(base, current_app.config["CONTACT_EMAIL"]), fmt)
 
 
@@ -226,8 +226,7 @@ def unknown(rest: str) -> Response:
         raise ApiError(405, [_("The method %(method)s is not allowed here. Allowed: %(allowed)s.",
                                method=request.method, allowed=", ".join(allowed))],
                        {"Allow": ", ".join([*allowed, "HEAD", "OPTIONS"])})
-    raise ApiError(404, [serializers.unknown_address(current_app.config["BASE_URL"].rstrip("/")
-                                                     + bp.url_prefix + V2)])  # type: ignore[operator]
+    raise ApiError(404, [serializers.unknown_address(base_url() + bp.url_prefix + V2)])  # type: ignore[operator]
 
 
 # Errors: Open311 error lists, in the format of the URL, whatever happened -----------------------
@@ -261,7 +260,7 @@ def _http_error(error: HTTPException) -> Response:
         return _error(405, [description], {"Allow": allowed} if allowed else None)
     if status == 404:
         return _error(404, [serializers.unknown_address(
-            current_app.config["BASE_URL"].rstrip("/") + bp.url_prefix + V2)])  # type: ignore[operator]
+            base_url() + bp.url_prefix + V2)])  # type: ignore[operator]
     message = error_pages.MESSAGES[status]
     # The explanation where it is for an API client too, the title where it speaks of pages.
     description = str(message[1] if status in (413, 429) else message[0])

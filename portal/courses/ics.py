@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import current_app
 from icalendar import Calendar, Event
 
+from portal.config import base_url
 from portal.courses.models import CourseSession
 from portal.db import utcnow
 from portal.i18n import localized
@@ -17,7 +17,7 @@ _SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 def event_uid(session: CourseSession, date_id: int) -> str:
     """Stable across messages: a calendar updates (or removes) the same events."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "portal.localhost"
+    host = urlsplit(base_url()).hostname or "portal.localhost"
     return f"course-session-{session.id}-date-{date_id}@{host}"
 
 

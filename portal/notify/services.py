@@ -6,7 +6,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
-from portal.config import DEFAULT_LANGUAGE, LANGUAGES
+from portal.config import DEFAULT_LANGUAGE, LANGUAGES, base_url
 from portal.extensions import db
 from portal.i18n import speaking
 from portal.notify.models import Attachment, OutboxMessage
@@ -50,11 +50,11 @@ def _render(name: str, context: dict[str, Any]) -> str:
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL on ``BASE_URL``, for e-mails: works with or without a request."""
+    """An absolute URL on ``base_url()``, for e-mails: works with or without a request."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    base = urlsplit(app.config["BASE_URL"])
-    # ``url_for(_external=True)`` would use the request's host (or need SERVER_NAME outside a
-    # request); a link in an e-mail must always point at the public address.
+    base = urlsplit(base_url())
+    # ``url_for(_external=True)`` would use the request's host even when PORTAL_BASE_URL is set
+    # (and need SERVER_NAME outside a request); a link in an e-mail must use the public address.
     adapter = app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
                                url_scheme=base.scheme or "http")
     anchor = values.pop("_anchor", None)

@@ -313,10 +313,9 @@ def staff_report_url(report: Report, lang: str) -> str:
     Built from the path because the staff workspace (``/<lang>/manage/``) is its own blueprint,
     registered only when accounts exist; the path is part of its contract.
     """
-    from flask import current_app
+    from portal.config import base_url
 
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/{lang}/manage/reports/{report.reference}"
+    return f"{base_url()}/{lang}/manage/reports/{report.reference}"
 
 
 # Following a report -------------------------------------------------------------------------

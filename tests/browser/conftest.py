@@ -58,7 +58,7 @@ def new_context(browser: Any, live_server: LiveServer, lang: str = "fr", *,
         viewport=viewport, has_touch=mobile, is_mobile=mobile, device_scale_factor=1,
         java_script_enabled=js, locale=LOCALES[lang], timezone_id="Europe/Brussels",
         base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(90_000)  # stops a hung step only: never a measure of speed
     context.requests = []  # every URL the pages of this context asked for
     context.foreign_requests = []
     context.on("request", lambda request: context.requests.append(request.url))
