@@ -52,7 +52,7 @@ BUDGETS = {
     "JPEG": Budget(50_000_000, MAX_BYTES),
     "JPEG progressive": Budget(8_000_000, 4 * _MB),
     "PNG": Budget(8_000_000, MAX_BYTES),
-    "WEBP": Budget(4_000_000, 3 * _MB // 2),
+    "WEBP": Budget(4_000_000, _MB),
 }
 #: Pillow's own decompression-bomb guard, for anything that would reach a decoder unchecked.
 Image.MAX_IMAGE_PIXELS = max(budget.pixels for budget in BUDGETS.values())
