@@ -5,6 +5,7 @@ A component the machine lacks (PostgreSQL, Chromium) makes its tests skip with a
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -163,19 +164,26 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def app(database: Database, tmp_path: Path, geo_cache: Path) -> Iterator[Flask]:
-    """The portal on a fresh copy of the test database."""
+@contextlib.contextmanager
+def portal_on(database: Database, tmp_path: Path, geo_cache: Path, **settings: Any) -> Iterator[Flask]:
+    """The portal on a fresh copy of the test database, with ``settings`` on top of the tests'."""
     from portal import create_app
     from portal.extensions import db
 
     application = create_app(base_settings(tmp_path, geo_cache,
-                                           DATABASE_URL=database.url_for_test(tmp_path)))
+                                           DATABASE_URL=database.url_for_test(tmp_path), **settings))
     database.reset(application)
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database: Database, tmp_path: Path, geo_cache: Path) -> Iterator[Flask]:
+    """The portal on a fresh copy of the test database."""
+    with portal_on(database, tmp_path, geo_cache) as application:
+        yield application
 
 
 @pytest.fixture

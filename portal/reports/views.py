@@ -70,13 +70,19 @@ def new(code: str) -> Response | str | tuple[str, int]:
         abort(404)
     form = ReportForm()
     routing: geo.Routing | None = None
+    names: list[str] = []
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(18)
     else:
         form_ok = form.validate()
-        kept = [name for name in (form.kept_photos.data or "").split(",") if name]
-        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), kept)
-        form.kept_photos.data = ",".join(names)
+        names = uploads.kept(form.kept_photos.data, form.submission_key.data)
+        files = request.files.getlist(form.photos.name)
+        # Nothing is decoded for a form that fails its own checks (see portal.reports.uploads).
+        if form_ok:
+            names, photo_errors = uploads.accept_uploads(files, names)
+        else:
+            photo_errors = uploads.refuse_uploads(files)
+        form.kept_photos.data = uploads.keep(names, form.submission_key.data)
         form.photos.errors = list(form.photos.errors) + photo_errors
         if form_ok and not photo_errors:
             try:
@@ -86,8 +92,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
             except services.NeedsMunicipality as needs:
                 routing = needs.routing
             except services.OutsideRegion:
-                for name in names:
-                    uploads.store().delete(name)
+                uploads.discard(names)
                 return render_template("reports/outside.html", postal_code=form.postal_code.data)
             else:
                 reference = submitted.report.reference  # read before the commit expires it
@@ -103,7 +108,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
     status = 422 if request.method == "POST" and routing is None else 200
     return render_template("reports/form.html", form=form, category=category, routing=routing,
                            questions=questions.question_set(category.questions),
-                           kept_photos=[n for n in (form.kept_photos.data or "").split(",") if n],
+                           kept_photos=names,
                            today_iso=services.brussels_now().date().isoformat()), status
 
 
@@ -271,13 +276,16 @@ def open_link(token: str) -> Response:
 
 @tracking.route("/report/<reference>", methods=["GET", "POST"])
 @csrf.exempt
+@limiter.limit(LIMITS["report"], methods=["POST"])  # it takes photos, as the report form does
 def show(reference: str) -> Response | str | tuple[str, int]:
     """Status, public timeline, and a form to add information."""
     report = _tracked_report(reference)
     form = AddInformationForm()
     if request.method == "POST":
         form_ok = form.validate()
-        names, photo_errors = uploads.accept_uploads(request.files.getlist(form.photos.name), [])
+        files = request.files.getlist(form.photos.name)
+        names, photo_errors = (uploads.accept_uploads(files, []) if form_ok
+                               else ([], uploads.refuse_uploads(files)))
         form.photos.errors = list(form.photos.errors) + photo_errors
         if form_ok and not photo_errors:
             try:

@@ -44,11 +44,129 @@ def test_webp_is_accepted() -> None:
     assert reencode(io.BytesIO(out.getvalue())).width == 10
 
 
-def test_large_pictures_are_scaled_down() -> None:
+@pytest.mark.parametrize(("fmt", "size", "scaled"), [
+    ("JPEG", (4000, 1000), (2000, 500)),   # decoded at 1/2 by libjpeg: no resampling
+    ("JPEG", (3000, 1000), (2048, 683)),   # 1/2 would be under MIN_SIDE: decoded whole
+    ("PNG", (4000, 1000), (2000, 500)),    # halved by a box filter
+    ("PNG", (2500, 1000), (2048, 819)),
+    ("WEBP", (1000, 1800), (1000, 1800)),  # small enough already
+])
+def test_large_pictures_are_scaled_down(fmt: str, size: tuple[int, int],
+                                        scaled: tuple[int, int]) -> None:
     out = io.BytesIO()
-    Image.new("RGB", (4000, 1000)).save(out, format="JPEG")
+    Image.new("RGB", size, (10, 120, 200)).save(out, format=fmt)
     clean = reencode(io.BytesIO(out.getvalue()))
-    assert (clean.width, clean.height) == (2048, 512)
+    assert (clean.width, clean.height) == scaled
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.format == "JPEG" and image.getpixel((5, 5)) == pytest.approx((10, 120, 200), abs=3)
+
+
+def encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def test_a_jpeg_with_a_multi_picture_segment_keeps_its_first_picture() -> None:
+    """Phones add a depth map or an Ultra HDR gain map as a second picture (Pillow's "MPO")."""
+    photo = Image.new("RGB", (64, 48), (200, 30, 30))
+    data = encoded(photo, "MPO", save_all=True, append_images=[Image.new("RGB", (16, 12), (0, 0, 255))])
+    with Image.open(io.BytesIO(data)) as before:
+        assert before.format == "MPO" and before.n_frames == 2
+    clean = reencode(io.BytesIO(data))
+    assert (clean.width, clean.height) == (64, 48)
+    with Image.open(io.BytesIO(clean.data)) as after:
+        assert after.format == "JPEG" and after.getpixel((10, 10)) == pytest.approx((200, 30, 30), abs=3)
+
+
+#: The start of an iPhone's HEIC file: an ISO-BMFF "ftyp" box with HEVC brands.
+HEIC = (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+        + b"\x00\x00\x01\x00meta" + b"\x00" * 300)
+
+
+def test_heic_has_its_own_code_and_message(app) -> None:
+    from portal.reports.uploads import photo_error_message
+
+    with pytest.raises(PhotoError) as raised:
+        reencode(io.BytesIO(HEIC))
+    assert raised.value.code == "heic"
+    avif = HEIC.replace(b"ftypheic", b"ftypavif").replace(b"mif1heic", b"mif1avif")
+    with pytest.raises(PhotoError) as raised:
+        reencode(io.BytesIO(avif))
+    assert raised.value.code != "heic"
+    with app.test_request_context("/fr/"):
+        from portal import i18n
+
+        for lang, words in (("fr", "Photothèque"), ("nl", "Fotobibliotheek"), ("en", "Photo Library")):
+            i18n.set_language(lang)
+            message = photo_error_message(raised.value.__class__("heic"))
+            assert "HEIC" in message and words in message
+
+
+def test_the_file_inputs_ask_phones_for_formats_the_portal_reads(client) -> None:
+    """An iPhone converts a HEIC photo to JPEG when the input does not accept HEIC."""
+    page = client.get("/fr/report/new/vandalism").get_data(as_text=True)
+    inputs = re.findall(r'<input[^>]*type="file"[^>]*>', page)
+    assert len(inputs) == 1
+    assert 'accept="image/jpeg,image/png,image/webp"' in inputs[0]
+    assert "heic" not in inputs[0].lower() and "image/*" not in inputs[0]
+
+
+@pytest.mark.parametrize(("fmt", "size", "options"), [
+    ("PNG", (6300, 6300), {}),                        # the issue's: 40 MP in 115 KB
+    ("PNG", (4000, 2001), {}),
+    ("WEBP", (2400, 1800), {"lossless": True}),
+    ("JPEG", (4000, 2001), {"progressive": True}),  # whole coefficients in memory
+    ("JPEG", (8200, 6200), {}),
+])
+def test_pictures_over_their_budget_are_refused_before_decoding(monkeypatch, fmt, size, options) -> None:
+    from PIL import ImageFile
+
+    data = encoded(Image.new("RGB", size), fmt, **options)
+    decoded: list[tuple[int, int]] = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load",
+                        lambda image: decoded.append(image.size))  # type: ignore[func-returns-value]
+    with pytest.raises(PhotoError) as raised:
+        reencode(io.BytesIO(data))
+    assert raised.value.code == "too_many_pixels"
+    assert decoded == []
+
+
+@pytest.mark.parametrize(("fmt", "options"), [
+    ("WEBP", {"lossless": True}),
+    ("JPEG", {"progressive": True, "quality": 95, "subsampling": 0}),
+])
+def test_a_webp_or_a_progressive_jpeg_over_its_bytes_is_refused(fmt, options) -> None:
+    """Their decoding time grows with their bytes: each has a smaller byte budget."""
+    from portal.reports.photos import BUDGETS
+
+    noise = Image.merge("RGB", [Image.effect_noise((2000, 1500), 50) for _ in "RGB"])
+    data = encoded(noise, fmt, **options)
+    budget = BUDGETS["WEBP" if fmt == "WEBP" else "JPEG progressive"]
+    assert budget.bytes < len(data) <= MAX_BYTES and 2000 * 1500 < budget.pixels
+    with pytest.raises(PhotoError) as raised:
+        reencode(io.BytesIO(data))
+    assert raised.value.code == "too_many_pixels"
+
+
+@pytest.mark.parametrize(("size", "decoded_at"), [
+    ((8000, 6000), (2000, 1500)),  # 48 MP: decoded at 1/4, 12 MB instead of 192 MB
+    ((6000, 4000), (3000, 2000)),  # 24 MP: at 1/2
+])
+def test_a_large_jpeg_is_decoded_at_reduced_size(monkeypatch, size, decoded_at) -> None:
+    from PIL import ImageFile
+
+    load = ImageFile.ImageFile.load
+    decoded: list[tuple[int, int]] = []
+
+    def watched(image):  # type: ignore[no-untyped-def]
+        decoded.append(image.size)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", watched)
+    clean = reencode(io.BytesIO(encoded(Image.new("RGB", size, (0, 90, 0)), "JPEG")))
+    assert decoded[0] == decoded_at
+    assert 1600 <= max(clean.width, clean.height) <= 2048
 
 
 @pytest.mark.parametrize(("data", "code"), [
@@ -105,17 +223,22 @@ def test_clean_uploads_removes_only_old_unclaimed_files(app) -> None:
     import os
     import time
 
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.reports.models import ReportPhoto
     from portal.reports.uploads import store
 
+    response = post_report(app.test_client(), photos=(io.BytesIO(jpeg_with_gps()), "a.jpg"))
+    assert response.status_code == 303
     with app.app_context():
         photos = store()
+        claimed = db.session.scalar(select(ReportPhoto.filename))
         clean = reencode(io.BytesIO(jpeg_with_gps()))
-        claimed, orphan, fresh = photos.save(clean), photos.save(clean), photos.save(clean)
+        orphan, fresh = photos.save(clean), photos.save(clean)
         old = time.time() - 2 * 24 * 3600
         for name in (claimed, orphan):
             os.utime(photos.path(name), (old, old))
-    response = post_report(app.test_client(), kept_photos=claimed)
-    assert response.status_code == 303
     result = app.test_cli_runner().invoke(args=["portal", "clean-uploads"])
     assert "Removed 1 unclaimed photo(s)." in result.output
     with app.app_context():
