@@ -10,6 +10,7 @@ from portal.config import DEFAULT_LANGUAGE, LANGUAGES
 from portal.extensions import db
 from portal.i18n import speaking
 from portal.notify.models import Attachment, OutboxMessage
+from portal.requestlog import current_request_id
 
 __all__ = ["Attachment", "external_url", "queue_email"]
 
@@ -36,6 +37,7 @@ def queue_email(recipient: str, template: str, language: str, *,
         body=body.strip("\n") + "\n",
         language=language,
         attachments=[item.to_json() for item in attachments or []],
+        request_id=current_request_id(),
     )
     db.session.add(message)
     db.session.flush()
