@@ -45,8 +45,9 @@ class RequestMetrics:
 
     def observe(self, response: Response) -> Response:
         started = g.get("metrics_started")
-        endpoint = request.endpoint or "unmatched"  # an address no rule matched: one series
-        self.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        endpoint = current.endpoint or "unmatched"  # an address no rule matched: one series
+        self.requests.labels(endpoint, current.method, str(response.status_code)).inc()
         if started is not None:
             self.latency.labels(endpoint).observe(time.perf_counter() - started)
         return response

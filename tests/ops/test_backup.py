@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.reports.models import Report
+from tests.api.conftest import live_server as served  # noqa: F401 - the fixture
 from tests.conftest import Database, base_settings, csrf_token, missing
 from tests.reports.helpers import hidden, jpeg_with_gps, report_data
 
@@ -73,21 +74,6 @@ class Filer(threading.Thread):
             assert time.monotonic() < deadline, f"only {self.count()} reports filed"
             time.sleep(0.05)
         assert self.failures == []
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    """The ``app`` fixture served on 127.0.0.1 by a threaded werkzeug server."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="portal-backup-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=60)
 
 
 def _plain(url: str) -> str:
