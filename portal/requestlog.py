@@ -133,7 +133,9 @@ def configure_logging(log_format: str) -> None:
 
 
 def _not_an_access_line(record: logging.LogRecord) -> bool:
-    return not str(record.msg).startswith("%s - - [%s] ")
+    # werkzeug.serving writes "<address> - - [<date>] <message>" about each request (its access
+    # line, and its errors quoting the request line); its start-up lines have no such prefix.
+    return " - - [" not in str(record.msg)
 
 
 def init_app(app: Flask) -> None:

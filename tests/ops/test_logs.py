@@ -3,7 +3,9 @@ personal data anywhere in what the app and the worker write."""
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,3 +169,23 @@ def test_an_address_no_rule_matches_is_cut_and_e_mails_are_scrubbed(
     assert " GET /fr/track/… 404 " in logs
     assert "a-secret-with" not in logs and EMAIL not in logs
     assert "refused by the server: <[e-mail]>" in logs
+
+
+def test_the_development_server_writes_no_access_line(
+        web_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    import requests
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, web_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    with caplog.at_level(logging.INFO):
+        thread.start()
+        try:
+            answer = requests.get(f"http://127.0.0.1:{server.server_port}/fr/track/"
+                                  f"secret-of-the-link/x?{QUERY_MARK}", timeout=60)
+        finally:
+            server.shutdown()
+            thread.join(timeout=60)
+    assert answer.status_code == 404
+    assert [r.name for r in caplog.records if "GET" in r.getMessage()] == ["portal.request"]
+    assert "secret-of-the-link" not in caplog.text and "QUERYMARK" not in caplog.text
