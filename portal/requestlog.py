@@ -14,7 +14,7 @@ import secrets
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any
 
 from flask import Flask, Request, Response, g, has_request_context, request
 
@@ -95,19 +95,12 @@ class JSONFormatter(logging.Formatter):
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to the ``sys.stderr`` of the moment (gunicorn's error log, or a test's capture)."""
+    """Writes to the process's standard error (gunicorn's error log, a terminal, journald),
+    never to what a command's caller put in ``sys.stderr`` for its own messages."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(sys.__stderr__)
         self.addFilter(_RequestIdFilter())
-
-    @property  # type: ignore[override]
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: TextIO) -> None:
-        pass
 
 
 def configure_logging(log_format: str) -> None:

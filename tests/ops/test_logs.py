@@ -47,12 +47,12 @@ def _link(body: str, pattern: str) -> str:
 
 
 def test_no_personal_data_in_the_logs_of_the_app_and_the_worker(
-        json_app: Flask, capsys: pytest.CaptureFixture[str]) -> None:
+        json_app: Flask, capfd: pytest.CaptureFixture[str]) -> None:
     from portal.notify.sender import send_due
 
     make_user(json_app, STAFF_EMAIL, "staff", ("21009",))
     session_id = make_session(json_app)
-    capsys.readouterr()  # set-up done: capture from here
+    capfd.readouterr()  # set-up done: capture from here
     client = json_app.test_client()
     responses = []
 
@@ -91,7 +91,7 @@ def test_no_personal_data_in_the_logs_of_the_app_and_the_worker(
         assert report.sent == 3 and report.failed == 0
         queued = {row.recipient: row.request_id
                   for row in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}
-    logs = capsys.readouterr().err
+    logs = capfd.readouterr().err
 
     secrets = [EMAIL, PHONE, PHONE.replace(" ", ""), DESCRIPTION, "Jean-Pierre", tracking_secret,
                STAFF_EMAIL, reset_token, SIGN_UP_NAME, SIGN_UP_EMAIL, SIGN_UP_PHONE,
@@ -125,20 +125,20 @@ def test_no_personal_data_in_the_logs_of_the_app_and_the_worker(
 
 
 def test_a_text_line_per_request_and_the_id_of_a_trusted_proxy(
-        tmp_path: Path, geo_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, geo_cache: Path, capfd: pytest.CaptureFixture[str]) -> None:
     from portal import create_app
 
     direct = create_app(base_settings(tmp_path / "a", geo_cache)).test_client()
     proxied = create_app(base_settings(tmp_path / "b", geo_cache, TRUST_PROXY=True)).test_client()
-    capsys.readouterr()
+    capfd.readouterr()
     own = direct.get("/fr/", headers={"X-Request-ID": "proxy-id-12345"})
     kept = proxied.get("/fr/", headers={"X-Request-ID": "proxy-id-12345"})
     refused = proxied.get("/fr/", headers={"X-Request-ID": "bad id; with spaces"})
-    logs = capsys.readouterr().err.splitlines()
+    logs = capfd.readouterr().err.splitlines()
     as_json = create_app(base_settings(tmp_path / "c", geo_cache, LOG_FORMAT="json"))
-    capsys.readouterr()
+    capfd.readouterr()
     json_id = as_json.test_client().get("/fr/").headers["X-Request-ID"]
-    json_lines = capsys.readouterr().err.splitlines()
+    json_lines = capfd.readouterr().err.splitlines()
     create_app(base_settings(tmp_path / "d", geo_cache))  # back to text for the next tests
 
     assert [json.loads(line) for line in json_lines] == [{
@@ -158,14 +158,14 @@ def test_a_text_line_per_request_and_the_id_of_a_trusted_proxy(
 
 
 def test_an_address_no_rule_matches_is_cut_and_e_mails_are_scrubbed(
-        tmp_path: Path, geo_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, geo_cache: Path, capfd: pytest.CaptureFixture[str]) -> None:
     from portal import create_app
 
     app = create_app(base_settings(tmp_path, geo_cache))
-    capsys.readouterr()
+    capfd.readouterr()
     app.test_client().get("/fr/track/a-secret-with/a-slash/more?x=1")
     app.logger.warning("refused by the server: <%s>", EMAIL)
-    logs = capsys.readouterr().err
+    logs = capfd.readouterr().err
     assert " GET /fr/track/… 404 " in logs
     assert "a-secret-with" not in logs and EMAIL not in logs
     assert "refused by the server: <[e-mail]>" in logs
