@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -109,7 +109,8 @@ def scrape() -> Response:
     """The Prometheus text format, for a scraper that sends ``Authorization: Bearer TOKEN``."""
     expected = f"Bearer {current_app.config['METRICS_TOKEN']}".encode()
     if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
-        abort(401)
+        return Response("A bearer token is required.\n", 401, mimetype="text/plain",
+                        headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     metrics: RequestMetrics = current_app.extensions["portal_metrics"]
     figures = CollectorRegistry()  # one per scrape: nothing shared between threads
     figures.register(DatabaseCollector())

@@ -189,3 +189,14 @@ def test_the_development_server_writes_no_access_line(
     assert answer.status_code == 404
     assert [r.name for r in caplog.records if "GET" in r.getMessage()] == ["portal.request"]
     assert "secret-of-the-link" not in caplog.text and "QUERYMARK" not in caplog.text
+
+
+def test_database_errors_leave_out_the_values_of_their_statements(app: Flask) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with app.app_context(), pytest.raises(SQLAlchemyError) as caught:
+        db.session.execute(text("INSERT INTO no_such_table (email) VALUES (:email)"),
+                           {"email": EMAIL})
+    assert "no_such_table" in str(caught.value)
+    assert EMAIL not in str(caught.value)

@@ -58,6 +58,7 @@ def test_metrics_need_the_token(metrics_app: Flask, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
     response = metrics_app.test_client().get("/metrics", headers=headers)
     assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
     assert b"portal_" not in response.data
 
 
