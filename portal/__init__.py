@@ -42,6 +42,11 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     errors.init_app(app)
     security.init_app(app)
+    from portal import health, metrics, requestlog
+
+    requestlog.init_app(app)
+    metrics.init_app(app)
+    app.register_blueprint(health.bp)
     from portal import cli
 
     cli.init_app(app)

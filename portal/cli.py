@@ -168,6 +168,22 @@ def retention_run() -> None:
     click.echo(f"Erased the personal data of {erased} report(s).")
 
 
+@portal_cli.command("backup")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the live SQLite database and the uploaded photos into PATH (a new, empty folder)."""
+    from portal.backup import BackupError
+    from portal.backup import backup as make_backup
+
+    try:
+        result = make_backup(current_app.config["DATABASE_URL"],
+                             Path(current_app.config["UPLOAD_DIR"]), path)
+    except (BackupError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database ({result.database_bytes / 1e6:.1f} MB) to "
+               f"{result.database}; photos copied to {path / 'uploads'}: {result.photos}.")
+
+
 user_cli = AppGroup("user", help="Staff accounts.")
 portal_cli.add_command(user_cli)
 

@@ -58,6 +58,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "FORM_MIN_SECONDS": (3, int),
     #: A public form's time stamp older than this (hours) is refused like a missing one.
     "FORM_MAX_HOURS": (6, int),
+    #: "text" (one readable line per request) or "json" (one JSON object per line).
+    "LOG_FORMAT": ("text", str),
+    #: Bearer token that /metrics requires; empty: no /metrics and no per-request counting.
+    "METRICS_TOKEN": ("", str),
+    #: /readyz fails when the oldest unsent e-mail is older than this (seconds; 0: not checked).
+    "READY_OUTBOX_MAX_AGE": (3600, int),
 }
 
 
@@ -125,11 +131,15 @@ def load(instance_path: Path, overrides: Mapping[str, Any] | None = None,
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: a database error names the statement, never its values (a description,
+    # an e-mail address), so the error logs carry no personal data.
     if url.startswith("sqlite"):
         # The busy timeout makes a writer wait for the lock instead of failing (see db.py).
-        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+        return {"connect_args": {"timeout": 15, "check_same_thread": False},
+                "hide_parameters": True}
     # pre_ping: after a database restart, the next request gets a fresh connection, not an error.
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_timeout": 10}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_timeout": 10,
+            "hide_parameters": True}
 
 
 def base_url() -> str:

@@ -96,7 +96,9 @@ def _handle_database_error(error: DBAPIError) -> tuple[str, int]:
 
 
 def _handle_unexpected(error: Exception) -> tuple[str, int]:
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    from portal.requestlog import loggable_path
+
+    log.exception("unhandled error on %s %s", request.method, loggable_path())
     return render_error(InternalServerError.code)
 
 

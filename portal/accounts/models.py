@@ -132,3 +132,5 @@ class PasswordResetRequest(db.Model):  # type: ignore[name-defined]
     #: As typed (normalised by the worker); erased once handled.
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The request that asked, passed on to the e-mail so that logs tie the two together.
+    request_id: Mapped[str | None] = mapped_column(String(64))

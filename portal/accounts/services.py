@@ -12,6 +12,7 @@ from portal.accounts.models import PasswordReset, PasswordResetRequest, Role, St
 from portal.accounts.sessions import end_sessions
 from portal.db import utcnow
 from portal.extensions import db
+from portal.requestlog import current_request_id
 from portal.territory.models import Municipality
 from portal.tokens import hash_secret
 
@@ -207,7 +208,7 @@ def request_password_reset(email: str) -> None:
     The same single INSERT whatever the address: a request for a known address took 6 ms
     longer when the account was looked up, its link made and its e-mail rendered here.
     """
-    db.session.add(PasswordResetRequest(email=email[:320]))
+    db.session.add(PasswordResetRequest(email=email[:320], request_id=current_request_id()))
     db.session.flush()
 
 
@@ -228,7 +229,8 @@ def handle_reset_requests(limit: int = 100) -> int:
             started = start_password_reset(row.email)
             if started is not None:
                 user, secret = started
-                queue_email(user.email, "password_reset", user.language, user=user,
+                queue_email(user.email, "password_reset", user.language, request_id=row.request_id,
+                            user=user,
                             reset_url=external_url("accounts.reset_password", token=secret,
                                                    lang=user.language))
             db.session.delete(row)

@@ -65,3 +65,6 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     sent_at: Mapped[datetime | None]
     #: What went wrong the last time, for the operator; kept after success as history.
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: The id of the web request that queued it (portal.requestlog): the worker logs it when it
+    #: sends, so one request's line and its e-mail's line can be found together. None: a command.
+    request_id: Mapped[str | None] = mapped_column(String(64))

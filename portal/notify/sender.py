@@ -51,6 +51,8 @@ class _Claimed:
     attachments: list[dict[str, str]]
     created_at: datetime
     attempts: int
+    #: The web request that queued it (None: a command), for the log line of its sending.
+    request_id: str | None = None
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -106,12 +108,16 @@ def _claim(now: datetime, limit: int) -> list[_Claimed]:
     for row in rows:
         row.claimed_until = now + CLAIM
         claimed.append(_Claimed(row.id, row.recipient, row.subject, row.body, row.language,
-                                list(row.attachments), row.created_at, row.attempts))
+                                list(row.attachments), row.created_at, row.attempts,
+                                row.request_id))
     db.session.commit()
     return claimed
 
 
 def _record_success(message: _Claimed, now: datetime) -> None:
+    # The request's id, not the recipient: the log says which request's message went out.
+    current_app.logger.info("outbox message %s sent", message.id,
+                            extra={"request_id": message.request_id or "-"})
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
                        .values(status=SENT, sent_at=now, claimed_until=None))
     db.session.commit()
@@ -120,8 +126,10 @@ def _record_success(message: _Claimed, now: datetime) -> None:
 def _record_failure(message: _Claimed, error: Exception, now: datetime) -> None:
     attempts = message.attempts + 1  # we hold the claim: nobody else changed it
     text = f"{type(error).__name__}: {error}"[:2000]
+    # A refused recipient's address is in the server's answer: the log says where, not whom.
     current_app.logger.warning("outbox message %s failed (attempt %s): %s",
-                               message.id, attempts, text)
+                               message.id, attempts, text.replace(message.recipient, "[recipient]"),
+                               extra={"request_id": message.request_id or "-"})
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
                        .values(attempts=attempts, next_attempt_at=now + retry_delay(attempts),
                                last_error=text, claimed_until=None))

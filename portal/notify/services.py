@@ -10,12 +10,14 @@ from portal.config import DEFAULT_LANGUAGE, LANGUAGES, base_url
 from portal.extensions import db
 from portal.i18n import speaking
 from portal.notify.models import Attachment, OutboxMessage
+from portal.requestlog import current_request_id
 
 __all__ = ["Attachment", "external_url", "queue_email"]
 
 
 def queue_email(recipient: str, template: str, language: str, *,
-                attachments: list[Attachment] | None = None, **context: Any) -> OutboxMessage:
+                attachments: list[Attachment] | None = None, request_id: str | None = None,
+                **context: Any) -> OutboxMessage:
     """Queue an e-mail in the caller's transaction: it exists exactly when the change does.
 
     Renders ``email/<template>.subject.txt`` and ``email/<template>.txt`` in ``language``
@@ -36,6 +38,8 @@ def queue_email(recipient: str, template: str, language: str, *,
         body=body.strip("\n") + "\n",
         language=language,
         attachments=[item.to_json() for item in attachments or []],
+        # The request that caused it (a worker passes on the one it works for).
+        request_id=request_id or current_request_id(),
     )
     db.session.add(message)
     db.session.flush()

@@ -99,7 +99,7 @@ def test_a_second_start_prints_only_where_things_are(tmp_path: Path, geo_cache: 
     # Besides requests and what the minute job did (demo sessions may need it), only this; a
     # child stopped while it was still starting says "Aborted!" instead of its stop line.
     lines = [line for line in procs.log(dev).splitlines()
-             if '"GET /fr/ HTTP/1.1"' not in line and not line.startswith("Courses: ")
+             if " portal.request " not in line and not line.startswith("Courses: ")
              and line not in ("Outbox worker stopped.", "Minute job stopped.", "Aborted!", "")]
     assert lines == [
         f"Serving http://127.0.0.1:{port}/ (staff: http://127.0.0.1:{port}/fr/manage/); "
