@@ -1,6 +1,7 @@
 """Staff accounts: creation, log-in, password reset. Views and the CLI call these."""
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timedelta
 
@@ -21,8 +22,16 @@ RESET_VALIDITY = timedelta(hours=1)
 #: Failed log-ins in a row before the account is locked, and for how long.
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
-#: Checked against when the e-mail is unknown, so that a log-in takes as long either way.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the e-mail is unknown, so that a log-in takes as long either way.
+
+    Made on first use, with the method real passwords use: hashing at import cost every process
+    (the web server, the worker, each command) a scrypt before doing anything.
+    """
+    return generate_password_hash("not a password of anyone", method=method)
 
 
 class AccountError(ValueError):
@@ -132,7 +141,9 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     """
     user = find_user(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        from flask import current_app
+
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     now = utcnow()
     right = check_password_hash(user.password_hash, password)
