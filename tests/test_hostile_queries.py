@@ -94,6 +94,7 @@ def world(app: Flask) -> World:
             "courses.booking": {"token": booking.token}, "courses.accept": {"token": booking.token},
             "courses.cancel": {"token": booking.token}, "courses.decline": {"token": booking.token},
             "tracking.open_link": {"token": tracking},
+            "tracking.open_sent_link": {"token": "not-a-signed-link"},
             "accounts.reset_password": {"token": "not-a-token"},
             "manage.act": {"action": "acknowledge"}, "admin.set_active": {"action": "disable"},
             "manage.leaflet": {"filename": "leaflet.js"}, "static": {"filename": "css/portal.css"},

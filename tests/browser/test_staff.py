@@ -100,5 +100,8 @@ def test_every_staff_page_passes_axe(context_factory: Any, live_server: LiveServ
     page.goto(f"/{lang}/manage/reports/map")
     page.wait_for_selector("#map")
     results["map"] = axe.run(page)
+    page.goto(f"/{lang}/manage/sessions")
+    page.wait_for_selector("main h1")
+    results["sessions"] = axe.run(page)
     failing = {name: r for name, r in results.items() if r.violations_count}
     assert not failing, "\n\n".join(f"{name}:\n{r.generate_report()}" for name, r in failing.items())
