@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
 from portal import errors, i18n, security
+from portal.api import errors as api_errors
 from portal.config import LANGUAGES
 from portal.db import close_sessions_safely, configure_sqlite
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -40,7 +41,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _init_languages(app)
     _register_blueprints(app)
-    errors.init_app(app)
+    errors.init_app(app, {"/open311/": api_errors.http_error})
     security.init_app(app)
     from portal import health, metrics, requestlog
 
@@ -148,8 +149,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(manage_bp)
     from portal.accounts.admin_views import bp as admin_bp
+    from portal.reports.admin_views import bp as reports_admin_bp
 
     app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_admin_bp)
     from portal.courses.manage_views import bp as manage_courses_bp
 
     app.register_blueprint(manage_courses_bp)

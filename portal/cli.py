@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.accounts.services import AccountError
 from portal.config import DEFAULT_LANGUAGE, LANGUAGES
 from portal.extensions import db
 
@@ -188,6 +189,22 @@ user_cli = AppGroup("user", help="Staff accounts.")
 portal_cli.add_command(user_cli)
 
 
+#: The account rules a command can break, worded for the operator (in English, as the commands).
+ACCOUNT_ERRORS = {
+    "short_password": "the password must have at least {minimum} characters",
+    "unknown_role": "unknown role {role!r}",
+    "email_taken": "{email} already has an account",
+    "unknown_municipality": "unknown municipality NIS code",
+    "no_municipality": "municipal staff need at least one --municipality",
+    "no_account": "no account for {email}",
+}
+
+
+def operator_message(error: AccountError) -> str:
+    """What an operator reads when a command breaks an account rule."""
+    return ACCOUNT_ERRORS.get(error.code, error.code).format(**error.values)
+
+
 @user_cli.command("add")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(["staff", "coordinator", "organiser", "admin"]))
@@ -197,14 +214,14 @@ portal_cli.add_command(user_cli)
 @click.option("--language", default=DEFAULT_LANGUAGE, type=click.Choice(LANGUAGES))
 def user_add(email: str, role: str, municipalities: tuple[str, ...], name: str, language: str) -> None:
     """Create a staff account; the password is read from standard input (never an argument)."""
-    from portal.accounts.services import AccountError, create_user
+    from portal.accounts.services import create_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = create_user(email, name or email, role, password, municipalities=municipalities,
                            language=language)
     except AccountError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(operator_message(error)) from None
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role}).")
 
@@ -213,12 +230,12 @@ def user_add(email: str, role: str, municipalities: tuple[str, ...], name: str, 
 @click.argument("email")
 def user_disable(email: str) -> None:
     """Disable an account: it can no longer log in, and open sessions end."""
-    from portal.accounts.services import AccountError, set_active
+    from portal.accounts.services import set_active
 
     try:
         set_active(email, False)
     except AccountError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(operator_message(error)) from None
     db.session.commit()
     click.echo(f"Disabled {email}.")
 

@@ -1,12 +1,14 @@
 """The declarative base, time helpers, and the SQLite settings a web server needs."""
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, MetaData, String, Text, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -120,8 +122,6 @@ def writes_on_get(view: Any) -> Any:
 
 def _read_only_request() -> bool:
     """Whether the current request (if any) only reads: a safe method, not ``@writes_on_get``."""
-    from flask import current_app, has_request_context, request
-
     if not has_request_context() or request.method not in SAFE_METHODS:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
@@ -172,6 +172,12 @@ def configure_sqlite(engine: Engine) -> None:
                 "a write in a read-only request: mark its view with @writes_on_get")
 
 
+def _flask_sqlalchemy() -> Any:
+    """The app's Flask-SQLAlchemy (``portal.extensions.db``), without importing the module that
+    imports this one for its ``Base``."""
+    return current_app.extensions["sqlalchemy"]
+
+
 def end_reading() -> None:
     """End the session's transaction before slow work that needs no database.
 
@@ -181,11 +187,10 @@ def end_reading() -> None:
     request of every worker wait that long. Call this once the view has only read; the objects
     it loaded are read again, in a new transaction, when next used.
     """
-    from portal.extensions import db
-
-    if db.session.new or db.session.dirty or db.session.deleted:
+    session = _flask_sqlalchemy().session
+    if session.new or session.dirty or session.deleted:
         raise RuntimeError("end_reading() with changes pending: commit them on purpose")
-    db.session.commit()
+    session.commit()
 
 
 @contextmanager
@@ -198,9 +203,7 @@ def write_aside() -> Iterator[Connection]:
     so the request's own session must not hold a write transaction then: it would wait for
     itself. End that first (``end_reading()``), or call this before the request's first query.
     """
-    from portal.extensions import db
-
-    with db.engine.execution_options(write_aside=True).begin() as connection:
+    with _flask_sqlalchemy().engine.execution_options(write_aside=True).begin() as connection:
         yield connection
 
 
@@ -219,8 +222,6 @@ def close_sessions_safely(app: Any, db: Any) -> None:
         try:
             db.session.remove()
         except SQLAlchemyError as error:
-            import logging
-
             logging.getLogger(__name__).warning("database connection lost at the end of a "
                                                 "request: %s", error)
             try:
@@ -234,12 +235,11 @@ def insert_missing(model: Any, rows: list[dict[str, Any]]) -> int:
     """Add the shipped reference rows (keyed by ``code``) that the database lacks, with their
     shipped ``position``; rows already there are never overwritten (staff may have edited them).
     Returns how many were added. Uses the Flask-SQLAlchemy session of the current app."""
-    from portal.extensions import db
-
+    session = _flask_sqlalchemy().session
     added = 0
     for position, values in enumerate(rows):
-        if db.session.get(model, values["code"]) is None:
-            db.session.add(model(position=position, **values))
+        if session.get(model, values["code"]) is None:
+            session.add(model(position=position, **values))
             added += 1
-    db.session.flush()
+    session.flush()
     return added

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Flask, Response, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.i18n import _l
+from portal.requestlog import loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +47,22 @@ def render_error(status: int) -> tuple[str, int]:
                            explanation=explanation), status
 
 
-def wants_json() -> bool:
-    """API clients get their errors from the API's own handlers, never an HTML page."""
-    return request.path.startswith("/open311/")
+#: Answers an HTTP error in a format of its own (the Open311 API's error lists).
+HttpErrorAnswer = Callable[[HTTPException], Response]
 
 
-def _handle_http(error: HTTPException) -> Response | tuple[str, int] | HTTPException:
-    if error.code is None or error.code < 400:
-        return error
-    if wants_json():
-        # The API's own handler answers whatever matched one of its rules; an address none
-        # matches (a line break in it: no rule's pattern spans lines) still gets Open311.
-        from portal.api.views import _http_error
-
-        return _http_error(error)
-    return render_error(error.code)
+def _http_handler(answers: Mapping[str, HttpErrorAnswer]) -> Callable[[HTTPException], Any]:
+    def _handle_http(error: HTTPException) -> Response | tuple[str, int] | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        # API clients get their errors from the API's own handlers, never an HTML page: those
+        # answer whatever matched one of the API's rules; an address none matches (a line break
+        # in it: no rule's pattern spans lines) is answered here, in the API's format too.
+        for prefix, answer in answers.items():
+            if request.path.startswith(prefix):
+                return answer(error)
+        return render_error(error.code)
+    return _handle_http
 
 
 #: PostgreSQL's SQLSTATE classes of an outage: connection exception (08), insufficient
@@ -96,14 +100,13 @@ def _handle_database_error(error: DBAPIError) -> tuple[str, int]:
 
 
 def _handle_unexpected(error: Exception) -> tuple[str, int]:
-    from portal.requestlog import loggable_path
-
     log.exception("unhandled error on %s %s", request.method, loggable_path())
     return render_error(InternalServerError.code)
 
 
-def init_app(app: Flask) -> None:
-    """Register the handlers; the API blueprint registers its own JSON/XML ones."""
-    app.register_error_handler(HTTPException, _handle_http)
+def init_app(app: Flask, answers: Mapping[str, HttpErrorAnswer] | None = None) -> None:
+    """Register the handlers; ``answers`` maps a path prefix to whoever answers its HTTP errors
+    (the API blueprint registers its own JSON/XML handlers for its rules)."""
+    app.register_error_handler(HTTPException, _http_handler(dict(answers or {})))
     app.register_error_handler(DBAPIError, _handle_database_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -95,3 +95,7 @@ def add_per_language_fields(form: type[PortalForm], name: str,
     such as "Name in Dutch"."""
     for lang in LANGUAGES:
         setattr(form, f"{name}_{lang}", make(lang, LazyString(language_title, lang)))
+
+
+class ConfirmForm(PortalForm):
+    """A button only: the CSRF token is the whole form (enable, disable, remove)."""

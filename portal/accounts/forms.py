@@ -5,8 +5,9 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from portal.accounts.services import MIN_PASSWORD_LENGTH
-from portal.forms import PortalForm, add_per_language_fields
-from portal.i18n import _l
+from portal.forms import PortalForm
+from portal import geo
+from portal.i18n import _l, current_language
 
 
 class LoginForm(PortalForm):
@@ -37,14 +38,13 @@ class CodeForm(PortalForm):
 
 # Administration ------------------------------------------------------------------------------
 
-from wtforms import (BooleanField, IntegerField, RadioField, SelectField,  # noqa: E402
-                     SelectMultipleField, TextAreaField)
+from wtforms import RadioField, SelectMultipleField  # noqa: E402
 from wtforms.fields.choices import SelectChoice  # noqa: E402
-from wtforms.validators import Email, NumberRange, ValidationError  # noqa: E402
+from wtforms.validators import Email  # noqa: E402
 from wtforms.widgets import CheckboxInput, ListWidget  # noqa: E402
 
 from portal.accounts.models import ROLE_TITLES  # noqa: E402
-from portal.config import LANGUAGE_AUTONYMS, LANGUAGES  # noqa: E402
+from portal.config import LANGUAGE_AUTONYMS  # noqa: E402
 
 
 
@@ -56,9 +56,6 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _municipality_choices() -> list[SelectChoice]:
-    from portal import geo
-    from portal.i18n import current_language
-
     return [SelectChoice(m.nis, m.name(current_language())) for m in geo.municipalities()]
 
 
@@ -89,62 +86,3 @@ class MunicipalitiesForm(PortalForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.municipalities.choices = _municipality_choices()
-
-
-class ConfirmForm(PortalForm):
-    """A button only: the CSRF token is the whole form (enable, disable, remove)."""
-
-
-class DaysField(IntegerField):
-    """A whole number of working days, with a localized message when it is not a number."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(_l("Give a number of working days."))) from None
-
-
-_DAYS_MESSAGE = _l("Give a whole number of working days between %(min)s and %(max)s.")
-
-
-class CategoryForm(PortalForm):
-    acknowledge_days = DaysField(
-        _l("Working days to acknowledge a report"),
-        validators=[InputRequired(message=_l("Give a number of working days.")),
-                    NumberRange(min=1, max=60, message=_DAYS_MESSAGE)])
-    close_days = DaysField(
-        _l("Working days to close a report"),
-        validators=[InputRequired(message=_l("Give a number of working days.")),
-                    NumberRange(min=1, max=365, message=_DAYS_MESSAGE)])
-    active = BooleanField(_l("Residents can choose this category"))
-
-    def validate_close_days(self, field: DaysField) -> None:
-        if (field.data is not None and self.acknowledge_days.data is not None
-                and field.data < self.acknowledge_days.data):
-            raise ValidationError(str(_l("The days to close cannot be fewer than the days to acknowledge.")))
-
-    def values(self) -> dict[str, object]:
-        names = [f"{field}_{lang}" for lang in LANGUAGES for field in ("name", "description")]
-        return {name: self[name].data for name in (*names, "acknowledge_days", "close_days", "active")}
-
-
-add_per_language_fields(CategoryForm, "name", lambda lang, title: StringField(
-    _l("Name in %(language)s", language=title),
-    validators=[InputRequired(message=_l("Give the name.")), Length(max=120)]))
-add_per_language_fields(CategoryForm, "description", lambda lang, title: TextAreaField(
-    _l("Description in %(language)s", language=title),
-    validators=[InputRequired(message=_l("Give the description.")), Length(max=1000)]))
-
-
-class ContactForm(PortalForm):
-    municipality = SelectField(_l("Municipality"), validators=[InputRequired(message=_l("Choose a municipality."))])
-    category = SelectField(_l("Category"),
-                           description=_l("An address for one category replaces, for that category, the addresses for all categories."))
-    email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(message=_l("Give the e-mail address.")),
-        Email(message=_l("Give a valid e-mail address, for example name@example.org."),
-              check_deliverability=False),
-        Length(max=320)])
-    language = RadioField(_l("Language of the e-mails"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
-                          validators=[InputRequired(message=_l("Choose a language."))])

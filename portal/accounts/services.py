@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import pyotp
+from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,6 +14,7 @@ from portal.accounts.models import PasswordReset, PasswordResetRequest, Role, St
 from portal.accounts.sessions import end_sessions
 from portal.db import utcnow
 from portal.extensions import db
+from portal.notify.services import external_url, queue_email
 from portal.requestlog import current_request_id
 from portal.territory.models import Municipality
 from portal.tokens import hash_secret
@@ -35,11 +37,27 @@ def _dummy_hash(method: str) -> str:
 
 
 class AccountError(ValueError):
-    """A request the account rules refuse; the message is for the operator or the form."""
+    """A request the account rules refuse: ``code`` names the rule, ``values`` its particulars.
+
+    No text: the command line words it for operators, the administrators' pages in the
+    language of the request.
+    """
+
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(code, values)
+        self.code = code
+        self.values = values
 
 
 class AccountLocked(AccountError):
     """Five failures in a row: the account refuses every log-in for a while."""
+
+    def __init__(self) -> None:
+        super().__init__("locked")
+
+
+class NotAdmin(Exception):
+    """Someone but an active administrator asked for the administration (403 on every page)."""
 
 
 def normalise_email(email: str) -> str:
@@ -52,42 +70,46 @@ def find_user(email: str) -> StaffUser | None:
 
 def hash_password(password: str) -> str:
     """scrypt, werkzeug's memory-hard default; tests may lower its cost (PASSWORD_HASH_METHOD)."""
-    from flask import current_app
-
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError("short_password", minimum=MIN_PASSWORD_LENGTH)
 
 
 def create_user(email: str, name: str, role: str, password: str, *,
                 municipalities: list[str] | tuple[str, ...] = (), language: str = "fr") -> StaffUser:
     """Add a staff account. Municipal staff need at least one municipality; others none."""
     if role not in Role.ALL:
-        raise AccountError(f"unknown role {role!r}")
+        raise AccountError("unknown_role", role=role)
     if find_user(email) is not None:
-        raise AccountError(f"{email} already has an account")
+        raise AccountError("email_taken", email=email)
     check_password_rules(password)
-    places = [db.session.get(Municipality, nis) for nis in municipalities]
-    if any(place is None for place in places):
-        raise AccountError("unknown municipality NIS code")
-    if role == Role.STAFF and not places:
-        raise AccountError("municipal staff need at least one --municipality")
+    places = _municipalities(role, municipalities)
     user = StaffUser(email=normalise_email(email), name=name.strip() or email, role=role,
                      password_hash=hash_password(password), language=language,
-                     municipalities=places)  # type: ignore[arg-type]
+                     municipalities=places)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _municipalities(role: str, codes: list[str] | tuple[str, ...]) -> list[Municipality]:
+    """The municipalities of these NIS codes; municipal staff need at least one."""
+    places = [db.session.get(Municipality, nis) for nis in codes]
+    if any(place is None for place in places):
+        raise AccountError("unknown_municipality")
+    if role == Role.STAFF and not places:
+        raise AccountError("no_municipality")
+    return places  # type: ignore[return-value]
 
 
 def set_active(email: str, active: bool) -> StaffUser:
     """Enable or disable an account; disabling ends every session it has open."""
     user = find_user(email)
     if user is None:
-        raise AccountError(f"no account for {email}")
+        raise AccountError("no_account", email=email)
     user.active = active
     if not active:
         end_sessions(user.id)
@@ -141,8 +163,6 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     """
     user = find_user(email)
     if user is None:
-        from flask import current_app
-
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     now = utcnow()
@@ -226,8 +246,6 @@ def request_password_reset(email: str) -> None:
 def handle_reset_requests(limit: int = 100) -> int:
     """Turn waiting reset requests into links and e-mails (nothing for unknown or disabled
     addresses) and erase the requests. Commits; the outbox worker calls it before sending."""
-    from portal.notify.services import external_url, queue_email
-
     handled = 0
     while True:
         rows = db.session.scalars(
@@ -316,11 +334,9 @@ def is_admin(user: object) -> bool:
 
 
 def require_admin(user: object) -> None:
-    """Refuse (403) anyone but an administrator: every page of the administration calls this."""
-    from werkzeug.exceptions import Forbidden
-
+    """Refuse anyone but an administrator (``NotAdmin``): every page of the administration calls this."""
     if not is_admin(user):
-        raise Forbidden()
+        raise NotAdmin()
 
 
 def list_users() -> list[StaffUser]:
@@ -345,11 +361,6 @@ def invite_user(email: str, name: str, role: str, *, municipalities: list[str] |
 
 def set_municipalities(user: StaffUser, codes: list[str] | tuple[str, ...]) -> StaffUser:
     """Replace the municipalities of an account; municipal staff keep at least one."""
-    places = [db.session.get(Municipality, nis) for nis in codes]
-    if any(place is None for place in places):
-        raise AccountError("unknown municipality NIS code")
-    if user.role == Role.STAFF and not places:
-        raise AccountError("municipal staff need at least one municipality")
-    user.municipalities = places  # type: ignore[assignment]
+    user.municipalities = _municipalities(user.role, codes)
     db.session.flush()
     return user

@@ -7,12 +7,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import g, session
+from flask_login import logout_user
 from sqlalchemy import ColumnElement, and_, delete, select, update
 
 from portal.accounts.models import StaffSession, StaffUser
 from portal.db import end_reading, utcnow, write_aside
 from portal.extensions import db
-from portal.reports.services import hash_secret
+from portal.tokens import hash_secret
 
 #: A session unused this long ends, measured on the server (never on the cookie's own clock).
 IDLE = timedelta(minutes=30)
@@ -82,8 +83,6 @@ def check_request() -> None:
     at most once a minute, in a short transaction of its own (``write_aside``): on SQLite a
     reading request cannot write, and the idle limit must count reading requests too.
     """
-    from flask_login import logout_user
-
     found = find(session.get(COOKIE_KEY))
     if found is None or str(found.user_id) != session.get("_user_id"):
         logout_user()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -38,8 +39,6 @@ def load_user(user_id: str) -> StaffUser | None:
 
 def _pending_account() -> str:
     """The rate-limit key of the second step: the account waiting for its code."""
-    from flask_limiter.util import get_remote_address
-
     pending = session.get(PENDING_KEY)
     account = pending.get("id") if isinstance(pending, dict) else None
     return f"second-factor:{account}" if account else f"second-factor:{get_remote_address()}"

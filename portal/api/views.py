@@ -6,7 +6,6 @@ Open311 document in the format the URL's suffix asks for (none: JSON); never an 
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
@@ -14,7 +13,6 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from portal import errors as error_pages
 from portal import i18n
 from portal.config import DEFAULT_LANGUAGE, LANGUAGES, base_url
 from portal.db import writes_on_get
@@ -24,11 +22,10 @@ from portal.reports import uploads
 from portal.reports.photos import MAX_PHOTOS, PhotoError
 from portal.reports.services import InvalidReport, NeedsMunicipality, OutsideRegion, submit_report
 
-from . import openapi, serializers, services
+from . import errors, openapi, serializers, services
 from .models import ApiKey, Scope
 from .serializers import ApiError, render
 
-log = logging.getLogger(__name__)
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 V2 = "/v2"
@@ -229,56 +226,9 @@ def unknown(rest: str) -> Response:
     raise ApiError(404, [serializers.unknown_address(base_url() + bp.url_prefix + V2)])  # type: ignore[operator]
 
 
-# Errors: Open311 error lists, in the format of the URL, whatever happened -----------------------
+# Errors: Open311 error lists, in the format of the URL, whatever happened (see ``errors``) ------
 
-def _error_format() -> str:
-    return "xml" if request.path.endswith(".xml") else "json"
-
-
-def _error(status: int, descriptions: list[str], headers: dict[str, str] | None = None) -> Response:
-    return render("errors", serializers.errors(status, descriptions), _error_format(), status,
-                  headers)
-
-
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> Response:
-    return _error(error.status, error.descriptions, error.headers)
-
-
-#: Statuses an HTTP error keeps; any other 4xx becomes the spec's catch-all 400.
-_KEPT = {403, 404, 405, 413, 429}
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> Response:
-    code = error.code or 500
-    status = code if code in _KEPT else 400 if code < 500 else 500
-    if status == 405:
-        allowed = ", ".join(getattr(error, "valid_methods", None) or [])
-        description = _("The method %(method)s is not allowed here. Allowed: %(allowed)s.",
-                        method=request.method, allowed=allowed)
-        return _error(405, [description], {"Allow": allowed} if allowed else None)
-    if status == 404:
-        return _error(404, [serializers.unknown_address(
-            base_url() + bp.url_prefix + V2)])  # type: ignore[operator]
-    message = error_pages.MESSAGES[status]
-    # The explanation where it is for an API client too, the title where it speaks of pages.
-    description = str(message[1] if status in (413, 429) else message[0])
-    if status == 500:
-        log.error("HTTP %s on %s %s", code, request.method, request.path)
-    return _error(status, [description])
-
-
-@bp.errorhandler(DBAPIError)
-def _database_error(error: DBAPIError) -> Response:
-    if not error_pages.is_outage(error):  # a statement the database refused: a bug, a 500
-        return _unexpected(error)
-    # The app's handler would answer an HTML page: the API answers its own 503.
-    log.error("database unavailable: %s", error)
-    return _error(503, [str(error_pages.MESSAGES[503][1])])
-
-
-@bp.errorhandler(Exception)
-def _unexpected(error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.path)
-    return _error(500, [str(error_pages.MESSAGES[500][1])])
+bp.register_error_handler(ApiError, errors.api_error)
+bp.register_error_handler(HTTPException, errors.http_error)
+bp.register_error_handler(DBAPIError, errors.database_error)
+bp.register_error_handler(Exception, errors.unexpected)

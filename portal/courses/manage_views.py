@@ -299,9 +299,10 @@ def _save(session: CourseSession | None) -> Response | tuple[str, int]:
         return _render_form(form, session, 422)
     try:
         if session is None:
-            saved = organising.create_session(draft)
+            saved, offered = organising.create_session(draft), 0
         else:
-            saved = organising.update_session(session.id, draft, now)
+            changed = organising.update_session(session.id, draft, now)
+            saved, offered = changed.session, len(changed.reached)
     except exceptions.Invalid as invalid:
         db.session.rollback()
         _show_errors(form, invalid.errors)
@@ -318,10 +319,6 @@ def _save(session: CourseSession | None) -> Response | tuple[str, int]:
         db.session.commit()
         flash(_("The session has been created: residents can now find it and sign up."), "success")
         return redirect(url_for(".show", session_id=saved.id), code=303)
-    # Who got one of the new places (``update_session`` offers them at once).
-    db.session.expire(saved, ["registrations"])
-    offered = sum(1 for r in saved.registrations
-                  if r.status == RegistrationStatus.OFFERED and r.offered_at == now)
     db.session.commit()
     flash(_("The changes have been saved."), "success")
     if offered:
@@ -423,9 +420,8 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         if not form.validate():
             abort(400)
-        now = utcnow()
         try:
-            organising.cancel_session(session.id, now)
+            told = len(organising.cancel_session(session.id).reached)
         except exceptions.SessionClosed:
             db.session.rollback()
             flash(_("This session is cancelled or finished: it can no longer be changed."), "error")
@@ -434,8 +430,6 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             flash(_("The session is busy with other changes. Nothing was saved: send the form again."), "error")
             return redirect(url_for(".cancel", session_id=session_id), code=303)
-        told = sum(1 for r in session.registrations
-                   if r.status == RegistrationStatus.SESSION_CANCELLED and r.ended_at == now)
         db.session.commit()
         flash(_("The session has been cancelled. People told by e-mail, each in their own language: %(count)s.",
                 count=told), "success")

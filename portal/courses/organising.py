@@ -131,8 +131,17 @@ def create_session(draft: SessionDraft) -> CourseSession:
     return session
 
 
+@dataclass
+class SessionChanged:
+    """What saving or cancelling a session did, for the organiser's confirmation."""
+
+    session: CourseSession
+    #: Registrations the change offered a place to (more places) or told (a cancellation).
+    reached: list[Registration]
+
+
 @busy_on_lock_timeout
-def update_session(session_id: int, draft: SessionDraft, now: datetime | None = None) -> CourseSession:
+def update_session(session_id: int, draft: SessionDraft, now: datetime | None = None) -> SessionChanged:
     """Change a session; more places go to the people waiting at once.
 
     Raises Invalid (including fewer places than people already holding one), SessionClosed
@@ -156,12 +165,11 @@ def update_session(session_id: int, draft: SessionDraft, now: datetime | None = 
         raise Invalid(errors)
     _apply(session, draft)
     db.session.flush()
-    fill_places(session, now)
-    return session
+    return SessionChanged(session, fill_places(session, now))
 
 
 @busy_on_lock_timeout
-def cancel_session(session_id: int, now: datetime | None = None) -> CourseSession:
+def cancel_session(session_id: int, now: datetime | None = None) -> SessionChanged:
     """The organiser cancels a session: every active registrant is told, in their language."""
     now = now or utcnow()
     session = lock_session(session_id)
@@ -180,7 +188,7 @@ def cancel_session(session_id: int, now: datetime | None = None) -> CourseSessio
     alternatives = suggestions(session, now)
     for registration, held in told:
         notifications.send(registration, "course_session_cancelled", calendar=held, alternatives=alternatives)
-    return session
+    return SessionChanged(session, [registration for registration, _held in told])
 
 
 @busy_on_lock_timeout

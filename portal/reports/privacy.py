@@ -18,6 +18,8 @@ from portal.accounts.models import StaffUser
 from portal.db import utcnow
 from portal.extensions import db
 from portal.reports.models import AccessLog, EventKind, Report, ReportEvent, Status
+from portal.notify.services import queue_email
+from portal.reports.services import contacts_for, staff_report_url
 from portal.reports.uploads import store
 
 
@@ -112,9 +114,6 @@ def _photo_base64(name: str) -> str | None:
 def request_erasure(report: Report) -> ReportEvent:
     """The reporter asks for erasure: the municipality is told and decides within a month
     (the facts may still be needed, for example by the police)."""
-    from portal.notify.services import queue_email
-    from portal.reports.services import contacts_for, staff_report_url
-
     event = ReportEvent(kind=EventKind.ERASURE_REQUESTED, actor="reporter", public=True)
     report.events.append(event)
     db.session.flush()

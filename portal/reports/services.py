@@ -5,19 +5,19 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import geo
-from portal.config import DEFAULT_LANGUAGE, LANGUAGES
 from portal.contact import PHONE_PATTERN
 from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _
+from portal.notify.services import external_url, queue_email
 from portal.reports.deadlines import add_working_days
 from portal.reports.models import (
     Category,
@@ -30,6 +30,7 @@ from portal.reports.models import (
 from portal.reports import questions
 from portal.reports.photos import MAX_PHOTOS
 from portal.reports.reference import CATEGORIES
+from portal.reports.uploads import photo_size
 from portal.times import BRUSSELS
 from portal.tokens import hash_secret
 
@@ -275,8 +276,6 @@ class _PhotoRow:
 
 
 def _photo_rows(names: list[str]) -> list[_PhotoRow]:
-    from portal.reports.uploads import photo_size
-
     return [_PhotoRow(name, *photo_size(name)) for name in names]
 
 
@@ -293,8 +292,6 @@ def contacts_for(report: Report) -> list[MunicipalContact]:
 def _announce(report: Report, secret: str, code: str) -> None:
     """Outbox messages in the same transaction: the reporter (if an e-mail was given), the
     municipality (without the contact data of an anonymous reporter)."""
-    from portal.notify.services import external_url, queue_email
-
     tracking_url = external_url("tracking.open_link", token=secret, lang=report.language)
     if report.email:
         queue_email(report.email, "report_received", report.language, report=report,
@@ -308,14 +305,8 @@ def _announce(report: Report, secret: str, code: str) -> None:
 
 
 def staff_report_url(report: Report, lang: str) -> str:
-    """The staff page of a report, for messages to the municipality.
-
-    Built from the path because the staff workspace (``/<lang>/manage/``) is its own blueprint,
-    registered only when accounts exist; the path is part of its contract.
-    """
-    from portal.config import base_url
-
-    return f"{base_url()}/{lang}/manage/reports/{report.reference}"
+    """The staff page of a report, for messages to the municipality."""
+    return external_url("manage.report", reference=report.reference, lang=lang)
 
 
 # Following a report -------------------------------------------------------------------------
@@ -369,8 +360,6 @@ def find_by_reference_and_code(reference: str, code: str) -> Report | None:
 
 
 def _link_signer() -> URLSafeTimedSerializer:
-    from flask import current_app
-
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="tracking-sent-link")
 
 
@@ -401,8 +390,6 @@ def send_tracking_link(reference: str, email: str, language: str) -> None:
     no report with this reference has it. Either way one message is queued in the outbox (never
     sent during the request), so neither the answer nor its time tells which it was.
     """
-    from portal.notify.services import external_url, queue_email
-
     reference = tracking_reference(reference)
     email = (email or "").strip()
     if not reference or not email:
@@ -425,8 +412,6 @@ def find_by_reference(reference: str) -> Report | None:
 
 def add_reporter_information(report: Report, text: str, photo_names: list[str]) -> ReportEvent:
     """The reporter adds information or photos; the municipality is told."""
-    from portal.notify.services import queue_email
-
     text = text.strip()
     errors: dict[str, str] = {}
     if not text and not photo_names:
@@ -465,71 +450,3 @@ def reporter_says_done(report: Report, kind: str) -> ReportEvent:
 def details_for_display(report: Report) -> list[tuple[str, str]]:
     """The category's answers as (question, answer) pairs in the current language."""
     return questions.answers_for_display(report.category.questions, report.details)
-
-
-# Administration: categories and municipal contact addresses ---------------------------------
-
-class ContactError(ValueError):
-    """A municipal contact address the rules refuse."""
-
-
-def all_categories() -> list[Category]:
-    """Every category, inactive ones included, in the plan's order."""
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.code)))
-
-
-def update_category(category: Category, **values: Any) -> Category:
-    """Change an administrator-editable field of a category (names, descriptions, days, active)."""
-    editable = {f"{name}_{lang}" for name in ("name", "description") for lang in LANGUAGES}
-    editable |= {"acknowledge_days", "close_days", "active"}
-    unknown = set(values) - editable
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    for name, value in values.items():
-        setattr(category, name, value.strip() if isinstance(value, str) else value)
-    db.session.flush()
-    return category
-
-
-def list_contacts() -> list[MunicipalContact]:
-    """Every contact address, by municipality, then general ones first, then by e-mail."""
-    return list(db.session.scalars(select(MunicipalContact).order_by(
-        MunicipalContact.municipality_nis, MunicipalContact.category_code.is_not(None),
-        MunicipalContact.category_code, MunicipalContact.email)))
-
-
-def add_contact(municipality_nis: str, category_code: str | None, email: str,
-                language: str = "fr") -> MunicipalContact:
-    """Announce this municipality's new reports (of one category, or of all) to an address."""
-    from portal.territory.models import Municipality
-
-    email = (email or "").strip().lower()
-    category_code = category_code or None
-    if "@" not in email or "\n" in email or "\r" in email:
-        raise ContactError("not an e-mail address")
-    if db.session.get(Municipality, municipality_nis) is None:
-        raise ContactError("unknown municipality")
-    if category_code is not None and db.session.get(Category, category_code) is None:
-        raise ContactError("unknown category")
-    same_category = (MunicipalContact.category_code.is_(None) if category_code is None
-                     else MunicipalContact.category_code == category_code)
-    # NULLs never collide in the unique constraint: "all categories" is checked here.
-    if db.session.scalar(select(MunicipalContact.id).where(
-            MunicipalContact.municipality_nis == municipality_nis, same_category,
-            MunicipalContact.email == email)) is not None:
-        raise ContactError("this address is already there")
-    contact = MunicipalContact(municipality_nis=municipality_nis, category_code=category_code,
-                               email=email, language=language if language in LANGUAGES else DEFAULT_LANGUAGE)
-    db.session.add(contact)
-    db.session.flush()
-    return contact
-
-
-def remove_contact(contact_id: int) -> bool:
-    """Delete a contact address; False if there was none with this id."""
-    contact = db.session.get(MunicipalContact, contact_id)
-    if contact is None:
-        return False
-    db.session.delete(contact)
-    db.session.flush()
-    return True

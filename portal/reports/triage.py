@@ -18,11 +18,13 @@ from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal import geo
-from portal.accounts.models import Role, StaffUser
+from portal.accounts.models import Role, StaffUser, staff_municipality
 from portal.db import queryable, utcnow
 from portal.extensions import db
 from portal.i18n import _
+from portal.notify.services import external_url, queue_email
 from portal.reports.models import EventKind, Report, ReportEvent, Status
+from portal.reports.privacy import erase_personal_data
 from portal.reports.services import contacts_for, normalise_reference, staff_report_url
 from portal.times import BRUSSELS
 
@@ -88,8 +90,6 @@ def municipalities_of(user: StaffUser) -> list[geo.Municipality]:
 
 def colleagues(user: StaffUser, report: Report) -> list[StaffUser]:
     """Who a report can be assigned to: active staff of its municipality, and coordinators."""
-    from portal.accounts.models import staff_municipality
-
     in_municipality = select(staff_municipality.c.user_id).where(
         staff_municipality.c.municipality_nis == report.municipality_nis)
     return list(db.session.scalars(select(StaffUser).where(
@@ -331,8 +331,6 @@ def add_note(user: StaffUser, report: Report, version: int | None, text: str) ->
 
 def answer(user: StaffUser, report: Report, version: int | None, text: str) -> None:
     """A public answer: shown on the tracking page and e-mailed in the reporter's language."""
-    from portal.notify.services import external_url, queue_email
-
     _begin(user, report, version)
     _event(report, user, EventKind.ANSWER, public=True, text=_text(text))
     if report.email:
@@ -352,8 +350,6 @@ def mark_spam(user: StaffUser, report: Report, version: int | None, spam: bool) 
 
 def erase(user: StaffUser, report: Report, version: int | None, reason: str) -> None:
     """Erase the reporter's personal data now (for example on the reporter's request)."""
-    from portal.reports.privacy import erase_personal_data
-
     _begin(user, report, version)
     if report.erased_at is not None:
         raise ActionError(_("The personal data of this report has already been erased."))
@@ -362,8 +358,6 @@ def erase(user: StaffUser, report: Report, version: int | None, reason: str) -> 
 
 def transfer(user: StaffUser, report: Report, version: int | None, to_nis: str, reason: str) -> None:
     """Send a misrouted report to the competent municipality, which is told."""
-    from portal.notify.services import queue_email
-
     _begin(user, report, version)
     try:
         target = geo.municipality(to_nis)

@@ -23,8 +23,7 @@ def choose_language() -> Response:
 @same_for_everyone
 def home() -> str:
     """Two large actions and the way to follow a report already made."""
-    # The course action appears once the courses blueprint is registered.
-    return render_template("site/home.html", endpoints=current_app.view_functions)
+    return render_template("site/home.html")
 
 
 @bp.get("/privacy")

@@ -70,7 +70,10 @@ def test_session_cancelled_by_the_organiser(app: Flask, client: FlaskClient) -> 
     holder = token_of(post_sign_up(client, session_id, "nl", email="jan@example.be"))
     sign_up_direct(app, session_id, "kim@example.be", lang="en")
     with app.app_context():
-        organising.cancel_session(session_id)
+        cancelled = organising.cancel_session(session_id)
+        # Whom the cancellation told, for the organiser's confirmation: no reading it back.
+        assert cancelled.session.id == session_id
+        assert sorted(r.email for r in cancelled.reached) == ["jan@example.be", "kim@example.be"]
         db.session.commit()
         with pytest.raises(exceptions.SessionClosed):
             organising.cancel_session(session_id)

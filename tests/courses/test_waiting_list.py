@@ -215,7 +215,9 @@ def test_capacity_raised_by_the_organiser_offers_places(app: Flask) -> None:
             venue_name=session.venue_name, address=session.address,
             municipality_nis=session.municipality_nis, capacity=2,
             dates=[(d.starts_at, d.ends_at) for d in session.dates])
-        organising.update_session(session_id, draft)
+        changed = organising.update_session(session_id, draft)
+        # Whom the new place went to, for the organiser's confirmation: no reading it back.
+        assert [r.email for r in changed.reached] == ["p1@example.be"]
         db.session.commit()
     assert [r.status for r in registrations(app, session_id)] == ["confirmed", "offered", "waiting"]
     with app.app_context():
