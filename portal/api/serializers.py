@@ -21,11 +21,12 @@ from portal.config import LANGUAGES
 from portal.i18n import _, localized
 from portal.reports.models import Category, Report
 from portal.reports.questions import Kind, Question, all_questions, questions_of
-from portal.reports.services import normalise_reference
+from portal.reports.services import Draft, normalise_reference
 from portal.times import BRUSSELS
 
 from . import services
-from .services import RequestFilter, Submission
+from .models import ApiKey
+from .services import RequestFilter
 
 #: This server's jurisdiction. A client may omit it or send it empty; any other value is a 400.
 JURISDICTION_ID = "brussels.prevention"
@@ -259,8 +260,10 @@ def reference(text: str) -> str:
 
 
 def submission(form: MultiDict[str, str], files: MultiDict[str, FileStorage],
-               headers: Mapping[str, str]) -> tuple[Submission, dict[str, str]]:
-    """Read a POST requests body; returns it and the problems found in reading (field → message).
+               headers: Mapping[str, str], key: ApiKey,
+               language: str) -> tuple[Draft, list[FileStorage], dict[str, str]]:
+    """Read a POST requests body into the portal's draft; returns it, the photos sent and the
+    problems found in reading (field → message).
 
     ``first_name``, ``last_name``, ``device_id``, ``account_id``, ``address_id`` and
     ``media_url`` are accepted and ignored: the portal has no name field, and it does not fetch
@@ -270,17 +273,19 @@ def submission(form: MultiDict[str, str], files: MultiDict[str, FileStorage],
     code = (form.get("service_code") or "").strip()
     if not code:
         raise ApiError(400, [_field("service_code", _("Choose one of the categories."))])
-    found = Submission(code=code, description=form.get("description") or "")
+    street = (form.get("address_string") or "").strip()
+    given_code = "".join((form.get(f"attribute[{POSTAL_CODE}]") or "").split())
+    in_address = re.findall(r"(?<![0-9])[0-9]{4}(?![0-9])", street)
+    found = Draft(category_code=code, description=form.get("description") or "",
+                  occurred_on=services.today(), street=street,
+                  postal_code=given_code or (in_address[-1] if in_address else ""),
+                  language=language, source="open311")
     lat, lon = (form.get("lat") or "").strip(), (form.get("long") or "").strip()
     if lat or lon:
         found.latitude, found.longitude = _decimal(lat), _decimal(lon)
         if found.latitude is None or found.longitude is None:
             problems["lat/long"] = _(
                 "Give lat and long as decimal degrees (WGS 84), for example 50.8466 and 4.3528.")
-    found.street = (form.get("address_string") or "").strip()
-    given_code = "".join((form.get(f"attribute[{POSTAL_CODE}]") or "").split())
-    in_address = re.findall(r"(?<![0-9])[0-9]{4}(?![0-9])", found.street)
-    found.postal_code = given_code or (in_address[-1] if in_address else "")
     when = (form.get("occurred_on") or "").strip()
     if when:
         parsed = _facts_moment(when)
@@ -293,12 +298,12 @@ def submission(form: MultiDict[str, str], files: MultiDict[str, FileStorage],
     found.email = (form.get("email") or "").strip() or None
     found.phone = (form.get("phone") or "").strip() or None
     found.municipality_choice = (form.get("agency_nis") or "").strip() or None
-    found.media = [upload for upload in files.getlist("media") if upload and upload.filename]
+    media = [upload for upload in files.getlist("media") if upload and upload.filename]
     idempotency = (headers.get("Idempotency-Key") or "").strip()
     if len(idempotency) > 200:
         problems["Idempotency-Key"] = _("Use at most %(max)s characters.", max=200)
-    found.idempotency_key = idempotency or None
-    return found, problems
+    found.submission_key = services.submission_key(key, idempotency or None)
+    return found, media, problems
 
 
 #: The portal's names of the fields its checks complain about, and the API's names for them.

@@ -1,7 +1,7 @@
 """What the Open311 API does, in the portal's own terms: keys, services, finding and filing reports.
 
 Nothing here knows an Open311 field name (those live in ``serializers``): the API's parsers turn
-a request into the dataclasses below, and its serializers turn reports back into Open311.
+a request into the dataclasses below (a POST into the portal's own ``Draft``), and its serializers turn reports back into Open311.
 """
 from __future__ import annotations
 
@@ -9,19 +9,16 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 
 from portal import geo
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import _, localized
-from portal.reports import uploads
 from portal.reports.models import Category, Report, Status
-from portal.reports.photos import MAX_PHOTOS, PhotoError, reencode
-from portal.reports.services import Draft, active_categories, get_active_category
+from portal.reports.services import active_categories, get_active_category
 from portal.tokens import hash_secret
 
 from .models import ApiKey, Scope
@@ -222,58 +219,12 @@ def address(report: Report) -> str:
 
 # Filing a request -----------------------------------------------------------------------------
 
-@dataclass
-class Submission:
-    """A POST requests, read but not yet checked (``submit_report`` checks it)."""
-
-    code: str
-    description: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    street: str = ""
-    postal_code: str = ""
-    occurred_on: date | None = None
-    occurred_at_time: time | None = None
-    details: dict[str, str] = field(default_factory=dict)
-    email: str | None = None
-    phone: str | None = None
-    municipality_choice: str | None = None
-    media: list[FileStorage] = field(default_factory=list)
-    #: The partner's idempotency key, if it sent one.
-    idempotency_key: str | None = None
-
-
-def store_media(files: list[FileStorage]) -> list[str]:
-    """Re-encode and store the photos; on the first bad one, remove those stored and raise it."""
-    names: list[str] = []
-    try:
-        for upload in files[:MAX_PHOTOS + 1]:
-            names.append(uploads.store().save(reencode(upload.stream)))
-    except PhotoError:
-        discard(names)
-        raise
-    return names
-
-
-def discard(names: Iterable[str]) -> None:
-    for name in names:
-        uploads.store().delete(name)
-
-
-def draft(submission: Submission, key: ApiKey, language: str, photo_names: list[str]) -> Draft:
-    """The portal's draft of a report, as the web form would make it."""
-    submission_key = None
-    if submission.idempotency_key:
-        # Scoped to the key: two partners who pick the same idempotency key get two reports.
-        submission_key = hash_secret(f"{key.id}:{submission.idempotency_key}")
-    return Draft(
-        category_code=submission.code, description=submission.description,
-        occurred_on=submission.occurred_on or today(), occurred_at_time=submission.occurred_at_time,
-        postal_code=submission.postal_code, language=language, street=submission.street,
-        latitude=submission.latitude, longitude=submission.longitude, details=submission.details,
-        email=submission.email, phone=submission.phone, source="open311",
-        submission_key=submission_key, municipality_choice=submission.municipality_choice,
-        photo_names=photo_names)
+def submission_key(key: ApiKey, idempotency_key: str | None) -> str | None:
+    """The report's submission key: the partner's idempotency key, scoped to its API key, so
+    that two partners who pick the same idempotency key get two reports."""
+    if not idempotency_key:
+        return None
+    return hash_secret(f"{key.id}:{idempotency_key}")
 
 
 def today() -> date:

@@ -146,32 +146,34 @@ def _create(fmt: str) -> Response:
         raise ApiError(403, [serializers.key_missing()])
     if not key.allows(Scope.SUBMIT):
         raise ApiError(403, [serializers.key_cannot_submit()])
-    found, problems = serializers.submission(request.form, request.files, request.headers)
-    if services.service(found.code) is None:
-        raise ApiError(404, [serializers.unknown_service(found.code)])
-    if len(found.media) > MAX_PHOTOS:
+    lang = _language()
+    found, media, problems = serializers.submission(request.form, request.files, request.headers,
+                                                    key, lang)
+    if services.service(found.category_code) is None:
+        raise ApiError(404, [serializers.unknown_service(found.category_code)])
+    if len(media) > MAX_PHOTOS:
         problems["photos"] = _("Add at most %(max)s photos.", max=MAX_PHOTOS)
     if problems:
         raise ApiError(400, serializers.field_problems(problems))
     # The key's last use is kept, and photos are re-encoded without holding the database (on
     # SQLite a transaction holds the write lock: see portal.db.end_reading).
     db.session.commit()
-    try:
-        names = services.store_media(found.media)
-    except PhotoError as error:
-        raise ApiError(400, serializers.media_problem(uploads.photo_error_message(error))) from None
-    lang = _language()
-    try:
-        submitted = submit_report(services.draft(found, key, lang, names))
-    except InvalidReport as invalid:
-        services.discard(names)
-        raise ApiError(400, serializers.field_problems(invalid.errors)) from None
-    except (NeedsMunicipality, OutsideRegion) as unsettled:
-        services.discard(names)
-        raise ApiError(400, [serializers.routing_problem(unsettled.routing, lang)]) from None
-    if not submitted.created:  # the same Idempotency-Key again: the first report stands
-        services.discard(names)
-    db.session.commit()
+    with uploads.PendingPhotos() as photos:  # discarded on any way out but a new report
+        try:
+            photos.accept_all(media)
+        except PhotoError as error:
+            problem = uploads.photo_error_message(error)
+            raise ApiError(400, serializers.media_problem(problem)) from None
+        found.photos = photos.photos
+        try:
+            submitted = submit_report(found)
+        except InvalidReport as invalid:
+            raise ApiError(400, serializers.field_problems(invalid.errors)) from None
+        except (NeedsMunicipality, OutsideRegion) as unsettled:
+            raise ApiError(400, [serializers.routing_problem(unsettled.routing, lang)]) from None
+        db.session.commit()
+        if submitted.created:  # the same Idempotency-Key again: the first report stands
+            photos.hold()
     report = submitted.report
     return render("service_requests", serializers.created(report, services.notice(report, lang)),
                   fmt)

@@ -78,6 +78,15 @@ class CleanPhoto:
     content_type: str = "image/jpeg"
 
 
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A re-encoded photo in the store, with its size: all a report needs to hold it."""
+
+    name: str
+    width: int
+    height: int
+
+
 def reencode(stream: IO[bytes]) -> CleanPhoto:
     """Decode an uploaded image and return it as a fresh JPEG without any metadata."""
     raw = stream.read(MAX_BYTES + 1)

@@ -28,9 +28,8 @@ from portal.reports.models import (
     ReportPhoto,
 )
 from portal.reports import questions
-from portal.reports.photos import MAX_PHOTOS
+from portal.reports.photos import MAX_PHOTOS, StoredPhoto
 from portal.reports.reference import CATEGORIES
-from portal.reports.uploads import photo_size
 from portal.times import BRUSSELS
 from portal.tokens import hash_secret
 
@@ -83,8 +82,8 @@ class Draft:
     submission_key: str | None = None
     #: The municipality the resident picked when the location named several.
     municipality_choice: str | None = None
-    #: Names of photos already re-encoded and stored (see photos.PhotoStore).
-    photo_names: list[str] = field(default_factory=list)
+    #: Photos already re-encoded and stored (see uploads.PendingPhotos).
+    photos: list[StoredPhoto] = field(default_factory=list)
 
 
 class InvalidReport(Exception):
@@ -165,7 +164,7 @@ def validate(draft: Draft) -> dict[str, str]:
             errors["email"] = _("Give a valid e-mail address, for example name@example.be, or leave it empty.")
     if draft.phone and not PHONE_PATTERN.match(draft.phone):
         errors["phone"] = _("Give a phone number with digits only, for example 0470 12 34 56, or leave it empty.")
-    if len(draft.photo_names) > MAX_PHOTOS:
+    if len(draft.photos) > MAX_PHOTOS:
         errors["photos"] = _("Add at most %(max)s photos.", max=MAX_PHOTOS)
     return errors
 
@@ -249,8 +248,7 @@ def submit_report(draft: Draft) -> Submitted:
         report.created_at = utcnow()
         report.acknowledge_due_at = add_working_days(report.created_at, category.acknowledge_days)
         report.close_due_at = add_working_days(report.created_at, category.close_days)
-        report.photos = [ReportPhoto(filename=name.filename, width=name.width, height=name.height)
-                         for name in _photo_rows(draft.photo_names)]
+        report.photos = [_photo_row(photo) for photo in draft.photos]
         report.events = [ReportEvent(kind=EventKind.CREATED, actor="reporter", public=True)]
         savepoint = db.session.begin_nested()
         try:
@@ -268,15 +266,8 @@ def submit_report(draft: Draft) -> Submitted:
     raise RuntimeError("could not draw a free reference")
 
 
-@dataclass(frozen=True)
-class _PhotoRow:
-    filename: str
-    width: int
-    height: int
-
-
-def _photo_rows(names: list[str]) -> list[_PhotoRow]:
-    return [_PhotoRow(name, *photo_size(name)) for name in names]
+def _photo_row(photo: StoredPhoto) -> ReportPhoto:
+    return ReportPhoto(filename=photo.name, width=photo.width, height=photo.height)
 
 
 def contacts_for(report: Report) -> list[MunicipalContact]:
@@ -410,22 +401,21 @@ def find_by_reference(reference: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.reference == reference))
 
 
-def add_reporter_information(report: Report, text: str, photo_names: list[str]) -> ReportEvent:
+def add_reporter_information(report: Report, text: str, photos: list[StoredPhoto]) -> ReportEvent:
     """The reporter adds information or photos; the municipality is told."""
     text = text.strip()
     errors: dict[str, str] = {}
-    if not text and not photo_names:
+    if not text and not photos:
         errors["text"] = _("Write something or add a photo.")
     elif len(text) > MAX_DESCRIPTION:
         errors["text"] = _("Use at most %(max)s characters.", max=MAX_DESCRIPTION)
-    if len(report.photos) + len(photo_names) > MAX_PHOTOS * 2:
+    if len(report.photos) + len(photos) > MAX_PHOTOS * 2:
         errors["photos"] = _("This report already has as many photos as it can hold.")
     if errors:
         raise InvalidReport(errors)
-    for row in _photo_rows(photo_names):
-        report.photos.append(ReportPhoto(filename=row.filename, width=row.width, height=row.height))
+    report.photos.extend(_photo_row(photo) for photo in photos)
     event = ReportEvent(kind=EventKind.REPORTER_INFO, actor="reporter", public=True, text=text,
-                        data={"photos": len(photo_names)})
+                        data={"photos": len(photos)})
     report.events.append(event)
     report.updated_at = utcnow()
     db.session.flush()

@@ -1,4 +1,4 @@
-"""Photos arriving with a web form: re-encoded and stored once the form itself is right.
+"""Photos arriving with a form or Open311: re-encoded and stored once the rest is right.
 
 Decoding a photo is the costly part of a request, so nothing is decoded for a form that fails
 its own checks (CSRF token, robot checks, required fields). Storing the photos of a right form
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import astuple
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -23,7 +23,7 @@ from portal.db import end_reading
 from portal.extensions import db
 from portal.i18n import _
 from portal.reports.models import ReportPhoto
-from portal.reports.photos import MAX_PHOTOS, PhotoError, PhotoStore, reencode
+from portal.reports.photos import MAX_PHOTOS, PhotoError, PhotoStore, StoredPhoto, reencode
 
 #: A kept photo's name must be one the portal made (photos.PhotoStore), never a path.
 ORPHAN_AGE_SECONDS = 24 * 3600
@@ -45,34 +45,84 @@ def photo_error_message(error: PhotoError) -> str:
     return _("This file is not a photo the portal can read. Send a JPEG, PNG or WebP photo.")
 
 
-def accept_uploads(files: Iterable[FileStorage], kept: list[str]) -> tuple[list[str], list[str]]:
-    """Re-encode and store new uploads; returns (all photo names, error messages).
+class PendingPhotos:
+    """The photos of one submission, from their upload until a report holds them.
 
-    Call it only for a form that passed its own checks. When there is something to re-encode,
-    the caller's reading transaction ends first: the database is never held while photos are
-    re-encoded (see ``portal.db.end_reading``).
+    The one way in for photos: the report form, the add-information form and Open311. As a
+    context manager it discards, on leaving, what it holds unless a report took it (``hold``) or
+    the page carries it to the form's next try (``carry``): no view discards on each way out.
     """
-    names = kept[:MAX_PHOTOS]
-    errors: list[str] = []
-    new = _sent(files)
-    if new:
-        end_reading()
-    for upload in new:
-        if len(names) >= MAX_PHOTOS:
-            errors.append(_("Add at most %(max)s photos.", max=MAX_PHOTOS))
-            break
-        try:
-            names.append(store().save(reencode(upload.stream)))
-        except PhotoError as error:
-            errors.append(f"{upload.filename[:80]}: {photo_error_message(error)}")
-    return names, errors
 
+    def __init__(self, kept: list[StoredPhoto] | None = None) -> None:
+        self.photos: list[StoredPhoto] = list(kept or [])[:MAX_PHOTOS]
+        self._kept = len(self.photos)
+        self._settled = False
 
-def refuse_uploads(files: Iterable[FileStorage]) -> list[str]:
-    """The message for photos sent with a form that failed its checks: they were not read."""
-    if not _sent(files):
-        return []
-    return [_("Correct the other fields, then add your photos again.")]
+    def __enter__(self) -> PendingPhotos:
+        return self
+
+    def __exit__(self, error_type: type[BaseException] | None, *_details: object) -> None:
+        if self._settled:
+            return
+        for photo in self.photos[self._kept:]:  # stored by this request: no report holds them
+            store().delete(photo.name)
+        # A kept photo may be held by the report of the same form sent twice (a double click);
+        # after an error the session may not answer: clean_orphans removes it later.
+        if error_type is None:
+            discard(self.photos[:self._kept])
+
+    def accept(self, files: Iterable[FileStorage]) -> list[str]:
+        """Re-encode and store new uploads; returns the messages of those refused.
+
+        Call it only for a form that passed its own checks.
+        """
+        errors: list[str] = []
+        for upload in self._release(files):
+            if len(self.photos) >= MAX_PHOTOS:
+                errors.append(_("Add at most %(max)s photos.", max=MAX_PHOTOS))
+                break
+            try:
+                self._store(upload)
+            except PhotoError as error:
+                errors.append(f"{upload.filename[:80]}: {photo_error_message(error)}")
+        return errors
+
+    def accept_all(self, files: Iterable[FileStorage]) -> None:
+        """Re-encode and store every upload; raises PhotoError at the first bad one."""
+        for upload in self._release(files):
+            self._store(upload)
+
+    @staticmethod
+    def refuse(files: Iterable[FileStorage]) -> list[str]:
+        """The message for photos sent with a form that failed its checks: they were not read."""
+        if not _sent(files):
+            return []
+        return [_("Correct the other fields, then add your photos again.")]
+
+    def hold(self) -> None:
+        """A report holds the photos now (its transaction is committed): nothing to discard."""
+        self._settled = True
+
+    def carry(self, submission_key: str | None) -> str:
+        """What the page carries for the photos, bound to its form; they stay for its next try."""
+        token = keep(self.photos, submission_key)
+        self._settled = bool(token)
+        return token
+
+    @staticmethod
+    def _release(files: Iterable[FileStorage]) -> list[FileStorage]:
+        """The files sent; when there are some, the reading transaction ends first.
+
+        The database is never held while photos are re-encoded (see ``portal.db.end_reading``).
+        """
+        new = _sent(files)
+        if new:
+            end_reading()
+        return new
+
+    def _store(self, upload: FileStorage) -> None:
+        clean = reencode(upload.stream)
+        self.photos.append(StoredPhoto(store().save(clean), clean.width, clean.height))
 
 
 def _sent(files: Iterable[FileStorage]) -> list[FileStorage]:
@@ -83,28 +133,30 @@ def _kept_signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kept-photos")
 
 
-def keep(names: list[str], submission_key: str | None) -> str:
-    """What the page carries for the photos it already sent: their names, bound to its form."""
-    if not names or not submission_key:
+def keep(photos: list[StoredPhoto], submission_key: str | None) -> str:
+    """What the page carries for the photos it already sent: their names and sizes, bound to its
+    form."""
+    if not photos or not submission_key:
         return ""
-    return _kept_signer().dumps([submission_key, names])
+    return _kept_signer().dumps([submission_key, [astuple(photo) for photo in photos]])
 
 
-def kept(token: str | None, submission_key: str | None) -> list[str]:
+def kept(token: str | None, submission_key: str | None) -> list[StoredPhoto]:
     """The photos this form (by its submission key) stored earlier and no report holds yet.
 
     A token copied from another form, edited, or naming a filed report's photo gives nothing:
     a form can neither take another report's photo nor, by failing, delete it.
     """
     try:
-        signed_key, names = _kept_signer().loads(token or "")
+        signed_key, rows = _kept_signer().loads(token or "")
+        photos = [StoredPhoto(str(name), int(width), int(height)) for name, width, height in rows]
     except (BadSignature, ValueError, TypeError):
         return []
-    if not submission_key or signed_key != submission_key or not isinstance(names, list):
+    if not submission_key or signed_key != submission_key:
         return []
-    names = [name for name in names if isinstance(name, str) and store().exists(name)]
-    filed = filed_photos(names)
-    return [name for name in names if name not in filed][:MAX_PHOTOS]
+    photos = [photo for photo in photos if store().exists(photo.name)]
+    filed = filed_photos([photo.name for photo in photos])
+    return [photo for photo in photos if photo.name not in filed][:MAX_PHOTOS]
 
 
 def filed_photos(names: list[str]) -> set[str]:
@@ -115,18 +167,12 @@ def filed_photos(names: list[str]) -> set[str]:
                                   .where(ReportPhoto.filename.in_(names))))
 
 
-def discard(names: list[str]) -> None:
+def discard(photos: list[StoredPhoto]) -> None:
     """Delete photos a form stored and no report took; a filed report's photo stays."""
-    filed = filed_photos(names)
-    for name in names:
-        if name not in filed:
-            store().delete(name)
-
-
-def photo_size(name: str) -> tuple[int, int]:
-    """Width and height of a stored photo (reads only the header)."""
-    with Image.open(store().path(name)) as image:
-        return image.size
+    filed = filed_photos([photo.name for photo in photos])
+    for photo in photos:
+        if photo.name not in filed:
+            store().delete(photo.name)
 
 
 def clean_orphans(claimed: set[str], now: float | None = None) -> int:

@@ -16,6 +16,7 @@ from portal.pagecache import same_for_everyone
 from portal.reports import questions, services, uploads
 from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, ReportForm, TrackForm
 from portal.reports.models import STATUS_TITLES, EventKind, Report
+from portal.reports.photos import StoredPhoto
 
 bp = Blueprint("report", __name__, url_prefix="/<lang:lang>/report")
 tracking = Blueprint("tracking", __name__, url_prefix="/<lang:lang>/track")
@@ -70,37 +71,38 @@ def new(code: str) -> Response | str | tuple[str, int]:
         abort(404)
     form = ReportForm()
     routing: geo.Routing | None = None
-    names: list[str] = []
+    kept_photos: list[StoredPhoto] = []
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(18)
     else:
         form_ok = form.validate()
-        names = uploads.kept(form.kept_photos.data, form.submission_key.data)
         files = request.files.getlist(form.photos.name)
-        # Nothing is decoded for a form that fails its own checks (see portal.reports.uploads).
-        if form_ok:
-            names, photo_errors = uploads.accept_uploads(files, names)
-        else:
-            photo_errors = uploads.refuse_uploads(files)
-        form.kept_photos.data = uploads.keep(names, form.submission_key.data)
-        form.photos.errors = list(form.photos.errors) + photo_errors
-        if form_ok and not photo_errors:
-            try:
-                submitted = services.submit_report(_draft(form, category.code, names))
-            except services.InvalidReport as invalid:
-                _attach_errors(form, invalid.errors)
-            except services.NeedsMunicipality as needs:
-                routing = needs.routing
-            except services.OutsideRegion:
-                uploads.discard(names)
-                return render_template("reports/outside.html", postal_code=form.postal_code.data)
-            else:
-                reference = submitted.report.reference  # read before the commit expires it
-                db.session.commit()
-                if submitted.tracking_secret:
-                    _remember("reports_done", reference,
-                              [submitted.tracking_secret, submitted.tracking_code])
-                return redirect(url_for(".done", reference=reference), code=303)
+        with uploads.PendingPhotos(uploads.kept(form.kept_photos.data,
+                                                form.submission_key.data)) as photos:
+            # Nothing is decoded for a form that fails its own checks (see portal.reports.uploads).
+            photo_errors = photos.accept(files) if form_ok else photos.refuse(files)
+            form.photos.errors = list(form.photos.errors) + photo_errors
+            if form_ok and not photo_errors:
+                try:
+                    submitted = services.submit_report(_draft(form, category.code, photos.photos))
+                except services.InvalidReport as invalid:
+                    _attach_errors(form, invalid.errors)
+                except services.NeedsMunicipality as needs:
+                    routing = needs.routing
+                except services.OutsideRegion:
+                    return render_template("reports/outside.html",
+                                           postal_code=form.postal_code.data)
+                else:
+                    reference = submitted.report.reference  # read before the commit expires it
+                    db.session.commit()
+                    if submitted.created:
+                        photos.hold()
+                    if submitted.tracking_secret:
+                        _remember("reports_done", reference,
+                                  [submitted.tracking_secret, submitted.tracking_code])
+                    return redirect(url_for(".done", reference=reference), code=303)
+            form.kept_photos.data = photos.carry(form.submission_key.data)
+            kept_photos = photos.photos
     form.stamp()
     if routing is not None:
         form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
@@ -108,11 +110,11 @@ def new(code: str) -> Response | str | tuple[str, int]:
     status = 422 if request.method == "POST" and routing is None else 200
     return render_template("reports/form.html", form=form, category=category, routing=routing,
                            questions=questions.question_set(category.questions),
-                           kept_photos=names,
+                           kept_photos=kept_photos,
                            today_iso=services.brussels_now().date().isoformat()), status
 
 
-def _draft(form: ReportForm, code: str, photo_names: list[str]) -> services.Draft:
+def _draft(form: ReportForm, code: str, photos: list[StoredPhoto]) -> services.Draft:
     return services.Draft(
         category_code=code, description=form.description.data or "",
         occurred_on=form.occurred_on.data, occurred_at_time=form.occurred_at_time.data,
@@ -123,7 +125,7 @@ def _draft(form: ReportForm, code: str, photo_names: list[str]) -> services.Draf
         language=current_language(),
         # The column holds 64 characters; the page's key has 24, a longer one was tampered with.
         submission_key=(form.submission_key.data or "")[:64] or None,
-        municipality_choice=form.municipality.data or None, photo_names=photo_names)
+        municipality_choice=form.municipality.data or None, photos=photos)
 
 
 def _float(text: str | None) -> float | None:
@@ -284,19 +286,19 @@ def show(reference: str) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         form_ok = form.validate()
         files = request.files.getlist(form.photos.name)
-        names, photo_errors = (uploads.accept_uploads(files, []) if form_ok
-                               else ([], uploads.refuse_uploads(files)))
-        form.photos.errors = list(form.photos.errors) + photo_errors
-        if form_ok and not photo_errors:
-            try:
-                services.add_reporter_information(report, form.text.data or "", names)
-            except services.InvalidReport as invalid:
-                _attach_errors(form, invalid.errors)
-            else:
-                db.session.commit()
-                return redirect(url_for(".show", reference=reference, added=1), code=303)
-        for name in names:  # nothing half-kept: the reporter sends the photos again
-            uploads.store().delete(name)
+        # Nothing half-kept: on a refusal the reporter sends the photos again.
+        with uploads.PendingPhotos() as photos:
+            photo_errors = photos.accept(files) if form_ok else photos.refuse(files)
+            form.photos.errors = list(form.photos.errors) + photo_errors
+            if form_ok and not photo_errors:
+                try:
+                    services.add_reporter_information(report, form.text.data or "", photos.photos)
+                except services.InvalidReport as invalid:
+                    _attach_errors(form, invalid.errors)
+                else:
+                    db.session.commit()
+                    photos.hold()
+                    return redirect(url_for(".show", reference=reference, added=1), code=303)
     form.stamp()
     status = 422 if request.method == "POST" else 200
     return render_template("reports/track_show.html", report=report, form=form,

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -26,6 +27,7 @@ from tests.api.conftest import (
     PARVIS_SAINT_GILLES,
     Key,
 )
+from tests.accounts.served import TIMEOUT_S, race
 from tests.reports.helpers import database_is_free, jpeg_with_gps
 
 
@@ -262,7 +264,7 @@ def test_multipart_with_photos(app: Flask, client: FlaskClient, submitter: Key) 
 
 def test_photos_are_reencoded_without_holding_the_database(app: Flask, client: FlaskClient,
                                                           submitter: Key, monkeypatch) -> None:
-    from portal.api import services as api_services
+    from portal.reports import uploads
 
     seen: list[bool] = []
 
@@ -270,7 +272,7 @@ def test_photos_are_reencoded_without_holding_the_database(app: Flask, client: F
         seen.append(database_is_free())
         return reencode(stream)
 
-    monkeypatch.setattr(api_services, "reencode", watched)
+    monkeypatch.setattr(uploads, "reencode", watched)
     data = {"api_key": submitter.raw, "service_code": "vandalism", "description": "Broken window",
             **FLAGEY_IXELLES, "media": [(io.BytesIO(jpeg_with_gps()), "phone.jpg")]}
     response = client.post(f"{API}/requests.json", data=data, content_type="multipart/form-data")
@@ -315,6 +317,25 @@ def test_idempotency_key_files_one_report(app: Flask, client: FlaskClient, submi
     ids = [r.get_json()[0]["service_request_id"] for r in (first, again, theirs)]
     assert ids[0] == ids[1] != ids[2]
     assert len(stored(app)) == 2
+
+
+def test_the_same_idempotency_key_at_once_keeps_the_first_reports_photos_only(
+        app: Flask, live_server: str, submitter: Key) -> None:
+    """Overlapping retries of one request: one report, its photo kept, the others' removed."""
+    data = {"api_key": submitter.raw, "service_code": "vandalism", "description": "Tags",
+            **FLAGEY_IXELLES}
+
+    def retry() -> requests.Response:
+        return requests.post(f"{live_server}{API}/requests.json", data=data,
+                             files={"media": ("m.png", photo(), "image/png")},
+                             headers={"Idempotency-Key": "abc-2"}, timeout=TIMEOUT_S)
+
+    answers = race([retry] * 4)
+    assert {response.status_code for response in answers} == {200}
+    assert len({response.json()[0]["service_request_id"] for response in answers}) == 1
+    [report] = stored(app)
+    [kept] = [photo.filename for photo in report.photos]
+    assert [path.name for path in Path(app.config["UPLOAD_DIR"]).glob("*.jpg")] == [kept]
 
 
 def test_json_body_is_not_a_form(app: Flask, client: FlaskClient, submitter: Key) -> None:

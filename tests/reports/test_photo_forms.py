@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.reports.models import Report
 from portal.reports.photos import reencode
+from tests.accounts.served import TIMEOUT_S, Browser, race
+from tests.api.conftest import live_server  # noqa: F401 - a fixture
 from tests.conftest import Database, csrf_token, portal_on
 from tests.reports.helpers import hidden, jpeg_with_gps, open_form, post_report, report_data
 
@@ -187,3 +190,81 @@ def test_a_form_keeps_its_own_photos_through_its_questions(app: Flask, client: F
                         data={**first, "kept_photos": token, "municipality": "21009"})
     assert filed.status_code == 303
     assert decoded == [1] and len(photos_of(app)) == 1
+
+
+# One lifecycle: what a submission stored and no report holds is removed -----------------------
+
+def upload_files(app: Flask) -> list[str]:
+    return sorted(path.name for path in Path(app.config["UPLOAD_DIR"]).glob("*.jpg"))
+
+
+def test_a_form_sent_twice_keeps_only_the_first_reports_photos(app: Flask,
+                                                              client: FlaskClient) -> None:
+    """A reloaded POST gives back the first report; the photos it sent again are removed."""
+    _html, hidden_fields = open_form(client, "fr", "vandalism")
+    data = {**hidden_fields, **report_data()}
+    sent = [client.post("/fr/report/new/vandalism", content_type="multipart/form-data",
+                        data={**data, "photos": photo_file()}) for _ in range(2)]
+    assert [response.status_code for response in sent] == [303, 303]
+    assert sent[0].headers["Location"] == sent[1].headers["Location"]
+    [name] = photos_of(app)
+    assert upload_files(app) == [name]
+
+
+def test_a_kept_photo_holds_its_size(app: Flask, client: FlaskClient, decoded: list[int]) -> None:
+    """The page carries each kept photo's size with its name: the file is not read again."""
+    token, first = kept_token(client)
+    filed = client.post("/fr/report/new/burglary",
+                        data={**first, "kept_photos": token, "municipality": "21009"})
+    assert filed.status_code == 303
+    with app.app_context():
+        [photo] = db.session.scalars(select(Report)).one().photos
+        assert (photo.width, photo.height) == (64, 48)
+    assert decoded == [1]
+
+
+@pytest.mark.parametrize("path", ["report", "tracking"])
+def test_photos_of_a_submission_that_fails_are_removed(app: Flask, client: FlaskClient,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       path: str) -> None:
+    """Even an unexpected error leaves no photo behind (the 500 page is the app's)."""
+    from portal.reports import services
+
+    reference = file_with_photo(client) if path == "tracking" else None
+    filed = upload_files(app)
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "submit_report", broken)
+    monkeypatch.setattr(services, "add_reporter_information", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    if reference is None:
+        response = post_report(client, photos=photo_file())
+    else:
+        page = follow(client, reference)
+        response = client.post(f"/fr/track/report/{reference}", content_type="multipart/form-data",
+                               data={"csrf_token": csrf_token(page), "text": "Encore",
+                                     "photos": photo_file()})
+    assert response.status_code == 500
+    assert upload_files(app) == filed
+
+
+def test_the_same_form_sent_at_once_files_one_report_and_keeps_its_photos(
+        app: Flask, live_server: str) -> None:
+    """Four clicks that overlap: one report, its photo kept, the others' photos removed."""
+    browser = Browser(live_server)
+    page = browser.get("/fr/report/new/vandalism").text
+    data = {"csrf_token": csrf_token(page), "submission_key": hidden(page, "submission_key"),
+            **report_data()}
+
+    def click() -> requests.Response:
+        return browser.http.post(f"{live_server}/fr/report/new/vandalism", data=data,
+                                 files={"photos": ("a.jpg", jpeg_with_gps(), "image/jpeg")},
+                                 allow_redirects=False, timeout=TIMEOUT_S)
+
+    answers = race([click] * 4)
+    assert {response.status_code for response in answers} == {303}
+    assert len({response.headers["Location"] for response in answers}) == 1
+    [name] = photos_of(app)
+    assert upload_files(app) == [name]
