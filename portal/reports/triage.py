@@ -232,7 +232,7 @@ def status_counts(user: StaffUser, filters: Filters) -> dict[str, int]:
     subquery = _filtered(user, filters, with_status=False).subquery()
     rows = db.session.execute(select(subquery.c.status, func.count()).group_by(subquery.c.status))
     counts = dict.fromkeys(Status.ALL, 0)
-    counts.update(rows.tuples())
+    counts.update(rows.all())  # a list: a Result has keys(), so update() would take it for a mapping
     return counts
 
 

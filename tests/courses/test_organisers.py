@@ -347,7 +347,7 @@ def test_administrators_hand_sessions_to_organisers(app: Flask, world: World) ->
         token, organiser=str(world.users["organiser-other"]), venue_name="Salle F")).status_code == 303
     with app.app_context():
         owners = dict(db.session.execute(
-            select(CourseSession.venue_name, CourseSession.organiser_id)).tuples())
+            select(CourseSession.venue_name, CourseSession.organiser_id)).all())
     assert owners["Salle E"] == world.users["organiser-other"]
     assert owners["Salle F"] == world.users["organiser-own"]
     listing = client_as(app, "organiser-other").get("/en/manage/courses/").get_data(as_text=True)
