@@ -64,6 +64,7 @@ def french_typography_problems(text: str) -> list[str]:
     plain = re.sub(r"https?://\S+|<[^>]+>", "", text)
     problems = re.findall(r".{0,12}(?<!\u00a0)[:;!?](?=\s|$)", plain)
     problems += re.findall(r"«(?!\u00a0).{0,12}|.{0,12}(?<!\u00a0)»", plain)
+    problems += re.findall(r".{0,12}(?:\u00a0\s|\s\u00a0).{0,3}", plain)  # one space, not two
     return problems
 
 
@@ -76,6 +77,7 @@ def test_french_punctuation_takes_a_no_break_space() -> None:
 def test_the_typography_check_finds_a_plain_space() -> None:
     assert french_typography_problems("Votre code : 1234")
     assert french_typography_problems("la formation « BEPS »")
+    assert french_typography_problems(f"prenez-les en photo{NBSP}{NBSP}: ensemble")
     assert not french_typography_problems(f"Votre code{NBSP}: 1234, à 17:30, sur https://x.be")
     assert not french_typography_problems(f"la formation «{NBSP}BEPS{NBSP}»")
 
