@@ -172,3 +172,50 @@ def test_dates_are_written_as_each_language_writes_them(app: Flask, lang: str, f
         assert format_datetime(MOMENT) == format_datetime(MOMENT, "short") == default
         assert format_time(MOMENT.replace(hour=18, minute=3)) == "19:03"
         assert format_time(MOMENT) == time
+
+
+# -- every e-mail, rendered ------------------------------------------------------------------
+
+EMAIL_TEMPLATES = ROOT / "portal" / "templates" / "email"
+
+
+def test_no_bracket_plural_in_the_text_of_any_email_template() -> None:
+    """The words an e-mail template writes itself, outside the catalog."""
+    problems = {}
+    for path in EMAIL_TEMPLATES.glob("*.txt"):
+        text = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", path.read_text(), flags=re.DOTALL)
+        if wording_problems(text):
+            problems[path.name] = wording_problems(text)
+    assert problems == {}
+
+
+def test_every_email_of_the_report_and_course_flows_reads_right(app: Flask, client) -> None:
+    """Reports, the lost-code link, staff notices, course confirmations, the waiting list and a
+    cancelled session, in the three languages: no bracket plural, no internal name, no bilingual
+    municipality pair, and a salutation and a closing in each."""
+    from sqlalchemy import select
+
+    from portal.courses import organising
+    from portal.extensions import db
+    from portal.notify.models import OutboxMessage
+    from tests.courses.helpers import make_session, sign_up_direct
+    from tests.reports.helpers import post_report
+
+    for lang in LANGS:
+        assert post_report(client, lang, postal_code="1050", municipality="21009",
+                           email=f"{lang}@example.be").status_code == 303
+    session_id = make_session(app, capacity=1)
+    for lang in LANGS:
+        sign_up_direct(app, session_id, f"course-{lang}@example.be", lang=lang)  # one place, two wait
+    with app.app_context():
+        organising.cancel_session(session_id)
+        db.session.commit()
+        messages = db.session.scalars(select(OutboxMessage)).all()
+    # Per language: the report received, the place or the waiting list, the cancellation.
+    assert sorted(m.language for m in messages) == sorted(LANGS * 3)
+    closings = {"fr": "Bien à vous,", "nl": "Met vriendelijke groeten,", "en": "Kind regards,"}
+    for message in messages:
+        text = f"{message.subject}\n{message.body}"
+        assert wording_problems(text) == [], (message.subject, wording_problems(text))
+        assert " / " not in text and "Ixelles / Elsene" not in text
+        assert closings[message.language] in message.body, message.subject
