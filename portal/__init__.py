@@ -85,6 +85,11 @@ def _init_extensions(app: Flask) -> None:
     hooks = app.before_request_funcs.get(None, [])
     hooks[:] = [hook for hook in hooks if getattr(hook, "__self__", None) is not limiter]
     i18n.init_app(app)
+    from portal.territory import services as territory
+
+    # Sentences name a municipality with a whole form ("la commune d'Ixelles"), never a glued name.
+    app.jinja_env.globals["the_municipality"] = territory.the_municipality
+    app.jinja_env.globals["in_municipality"] = territory.in_municipality
 
 
 def _init_languages(app: Flask) -> None:

@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage, Headers, MultiDict
 
 from portal import geo
 from portal.config import LANGUAGES
-from portal.i18n import _, localized
+from portal.i18n import _, localized, ngettext
 from portal.reports.models import Category, Report
 from portal.reports.questions import Kind, Question, all_questions, questions_of
 from portal.reports.services import Draft, normalise_reference
@@ -231,9 +231,10 @@ def request_filter(args: MultiDict[str, str]) -> RequestFilter:
             if str(error) == "inverted":
                 problems.append(_field("start_date", _("The start must come before the end.")))
             else:
-                problems.append(_field("end_date", _(
-                    "The period may not be longer than %(days)s days.",
-                    days=services.DEFAULT_WINDOW.days)))
+                problems.append(_field("end_date", ngettext(
+                    "The period may not be longer than %(num)s day.",
+                    "The period may not be longer than %(num)s days.",
+                    services.DEFAULT_WINDOW.days)))
     status = args.get("status") or ""
     if status.strip(" "):
         parts = [part.strip(" ") for part in status.split(",")]

@@ -46,7 +46,7 @@ from portal.courses.models import (
 from portal.db import utcnow
 from portal.errors import render_error
 from portal.extensions import csrf, db
-from portal.i18n import _, _l, current_language, language_title, language_titles, localized, speaking
+from portal.i18n import _, _l, current_language, language_title, language_titles, localized, ngettext, speaking
 from portal.times import BRUSSELS
 
 bp = Blueprint("manage_courses", __name__, url_prefix="/<lang:lang>/manage/courses")
@@ -322,8 +322,9 @@ def _save(session: CourseSession | None) -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("The changes have been saved."), "success")
     if offered:
-        flash(_("New places offered to the first people on the waiting list, by e-mail: %(count)s.",
-                count=offered), "success")
+        flash(ngettext("%(num)s new place offered by e-mail to the first person on the waiting list.",
+                         "%(num)s new places offered by e-mail to the first people on the waiting list.",
+                         offered), "success")
     return redirect(url_for(".show", session_id=saved.id), code=303)
 
 
@@ -432,8 +433,10 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
             flash(_("The session is busy with other changes. Nothing was saved: send the form again."), "error")
             return redirect(url_for(".cancel", session_id=session_id), code=303)
         db.session.commit()
-        flash(_("The session has been cancelled. People told by e-mail, each in their own language: %(count)s.",
-                count=told), "success")
+        flash(ngettext("The session has been cancelled. %(num)s person has been told by e-mail, "
+                       "in their own language.",
+                       "The session has been cancelled. %(num)s people have been told by e-mail, "
+                       "each in their own language.", told), "success")
         return redirect(url_for(".show", session_id=session_id), code=303)
     return render_template("courses/manage/cancel.html", session=session, form=form,
                            seats=places.availability(session),

@@ -44,7 +44,7 @@ from portal.courses.places import (
 )
 from portal.db import utcnow
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import _, ngettext
 
 MAX_VENUE = 200
 MAX_ADDRESS = 300
@@ -156,8 +156,9 @@ def update_session(session_id: int, draft: SessionDraft, now: datetime | None = 
         raise SessionClosed
     taken = availability(session).taken
     if "capacity" not in errors and draft.capacity < taken:
-        errors["capacity"] = _("%(count)s people already have a place: give at least that many places.",
-                               count=taken)
+        errors["capacity"] = ngettext("%(num)s person already has a place: give at least that many places.",
+                                      "%(num)s people already have a place: give at least that many places.",
+                                      taken)
     if (draft.course_type_code != session.course_type_code
             and any(r.is_active for r in session.registrations)):
         errors["course_type"] = _("The course type cannot change once people have signed up.")

@@ -379,7 +379,7 @@ def test_more_places_are_offered_at_once(app: Flask, world: World) -> None:
                            data=edit_form(app, world.session_id, token, capacity="2"))
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "New places offered to the first people on the waiting list, by e-mail: 1." in page
+    assert "1 new place offered by e-mail to the first person on the waiting list." in page
     assert [r.status for r in registrations(app, world.session_id)] == ["confirmed", "offered", "waiting"]
     offer = outbox(app, "bob@example.be")[-1]
     assert offer.language == "fr" and offer.subject.startswith("Une place est libre pour vous")
@@ -396,13 +396,13 @@ def test_cancel_asks_first_then_tells_everyone_in_their_language(app: Flask, wor
     assert response.status_code == 303
     assert [r.status for r in registrations(app, world.session_id)] == ["session_cancelled"] * 3
     expected = {"ana@example.be": ("nl", "Sessie geannuleerd: Eerste hulp voor het rijbewijs"),
-                "bob@example.be": ("fr", "Session annulée : Premiers secours pour le permis de conduire"),
+                "bob@example.be": ("fr", "Session annulée\u00a0: Premiers secours pour le permis de conduire"),
                 "cleo@example.be": ("en", "Session cancelled: First aid for the driving licence")}
     for email, (language, subject) in expected.items():
         mail = outbox(app, email)[-1]
         assert (mail.language, mail.subject) == (language, subject)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert ": 3." in page  # the flash counts the people told
+    assert "3 personnes ont été prévenues par e-mail" in page  # the flash counts the people told
     assert client.get(url).status_code == 303  # nothing left to cancel
     assert f'href="/fr/courses/{world.session_id}"' not in app.test_client().get("/fr/courses/").get_data(as_text=True)
 
