@@ -21,6 +21,7 @@ from .index import (
     load_index,
     read_index,
 )
+from . import outlines
 from .router import BORDER_TOLERANCE_M, Outcome, Routing, route
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "index_path",
     "load_index",
     "municipalities",
+    "outlines",
     "municipality",
     "police_zone",
     "police_zones",
