@@ -5,6 +5,7 @@ one of the 19 municipalities from a postal code and/or a point. Pure Python: no 
 from __future__ import annotations
 
 from .data import (
+    REGION_ID,
     Municipality,
     PoliceZone,
     municipalities,
@@ -21,10 +22,11 @@ from .index import (
     load_index,
     read_index,
 )
-from . import outlines
+from . import drawing, outlines
 from .router import BORDER_TOLERANCE_M, Outcome, Routing, route
 
 __all__ = [
+    "REGION_ID",
     "BORDER_TOLERANCE_M",
     "CantonIndex",
     "Municipality",
@@ -33,6 +35,7 @@ __all__ = [
     "Routing",
     "build_index",
     "configure_cache",
+    "drawing",
     "index_path",
     "load_index",
     "municipalities",

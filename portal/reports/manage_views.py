@@ -16,7 +16,7 @@ from portal.db import writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, localized
-from portal.reports import privacy, services, triage, uploads
+from portal.reports import placing, privacy, services, triage, uploads
 from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SpamForm, StatusForm,
                                   TextActionForm, TransferForm)
 from portal.reports.models import STATUS_TITLES, Report, Status
@@ -113,6 +113,17 @@ def export() -> Response:
     return csvfile.download(content, "reports.csv")
 
 
+def _transfer_targets(report: Report) -> list[SelectChoice]:
+    """Every other municipality; for a report to decide, every one, its candidates first."""
+    lang = current_language()
+    if not report.municipality_to_decide:
+        return [SelectChoice(m.nis, m.name(lang))
+                for m in geo.municipalities() if m.nis != report.municipality_nis]
+    first = placing.candidates_of(report)
+    rest = [m for m in geo.municipalities() if m not in first]
+    return [SelectChoice(m.nis, m.name(lang)) for m in (*first, *rest)]
+
+
 def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
     """The action forms of the report page; only the one being submitted keeps posted data."""
     status_form = StatusForm(prefix="status")
@@ -122,8 +133,7 @@ def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
     assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(str(user.id), user.name) for user in triage.colleagues(current_user, report)]
     transfer_form = TransferForm(prefix="transfer")
-    transfer_form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
-                                          for m in geo.municipalities() if m.nis != report.municipality_nis]
+    transfer_form.municipality.choices = _transfer_targets(report)
     forms = {"status": status_form, "assign": assign_form, "transfer": transfer_form,
              "note": TextActionForm(prefix="note"), "answer": TextActionForm(prefix="answer"),
              "acknowledge": ActionForm(prefix="ack"), "spam": SpamForm(prefix="spam"),
@@ -150,6 +160,7 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
         municipality=geo.municipality(found.municipality_nis),
         police_zone=geo.police_zone(geo.municipality(found.municipality_nis).police_zone),
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
+        to_decide=placing.candidates_text(found, current_language()),
         municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
         with_contact=current_user.role == Role.STAFF), status
 

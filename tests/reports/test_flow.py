@@ -51,8 +51,8 @@ def test_each_category_in_each_language(app: Flask, client: FlaskClient, lang: s
     assert report.reference in html
     assert (report.category_code, report.municipality_nis, report.language) == (code, "21013", lang)
     assert {"fr": "Saint-Gilles", "nl": "Sint-Gillis", "en": "Saint-Gilles / Sint-Gillis"}[lang] in html
-    assert {"fr": "Zone de police : Midi (5341)", "nl": "Politiezone: Zuid (5341)",
-            "en": "Police zone: Brussels-South (Midi) (5341)"}[lang] in html
+    assert {"fr": "zone de police Midi.", "nl": "politiezone Zuid.",
+            "en": "police zone Brussels-South (Midi)."}[lang] in html
     if code == "transport-pickpocketing":
         assert report.details == {"line": "71", "stop": "Flagey"}
     if code == "vehicle-theft":
