@@ -4,6 +4,7 @@ one of the 19 municipalities from a postal code and/or a point. Pure Python: no 
 
 from __future__ import annotations
 
+from . import drawing, outlines
 from .data import (
     REGION_ID,
     Municipality,
@@ -22,12 +23,11 @@ from .index import (
     load_index,
     read_index,
 )
-from . import drawing, outlines
 from .router import BORDER_TOLERANCE_M, Outcome, Routing, route
 
 __all__ = [
-    "REGION_ID",
     "BORDER_TOLERANCE_M",
+    "REGION_ID",
     "CantonIndex",
     "Municipality",
     "Outcome",
@@ -39,8 +39,8 @@ __all__ = [
     "index_path",
     "load_index",
     "municipalities",
-    "outlines",
     "municipality",
+    "outlines",
     "police_zone",
     "police_zones",
     "read_index",

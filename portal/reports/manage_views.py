@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template,
-                   request, send_file, send_from_directory, url_for)
+                   request, send_file, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -243,14 +243,6 @@ def access_log() -> str:
     if current_user.role != Role.ADMIN:
         abort(403)
     return render_template("manage/access_log.html", entries=privacy.recent_accesses())
-
-
-@bp.get("/leaflet/<path:filename>")
-def leaflet(filename: str) -> Response:
-    """Leaflet, served from the xstatic-leaflet package: no request to a CDN."""
-    from xstatic.pkg import leaflet as xstatic_leaflet
-
-    return send_from_directory(xstatic_leaflet.BASE_DIR, filename, max_age=7 * 24 * 3600)
 
 
 @bp.app_template_global()

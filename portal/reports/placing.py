@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
 from portal import geo
 from portal.i18n import _
@@ -33,9 +35,27 @@ def municipality_phrase(municipality: geo.Municipality, lang: str) -> str:
 
 def destination(municipality: geo.Municipality, lang: str) -> str:
     """"This report will go to the municipality of Ixelles — police zone …"."""
-    zone = geo.police_zone(municipality.police_zone)
-    return _("This report will go to %(municipality)s — police zone %(zone)s.",
-             municipality=municipality_phrase(municipality, lang), zone=zone.name(lang))
+    return destinations(lang)["sentences"][municipality.nis]
+
+
+@cache
+def _destinations(lang: str) -> dict[str, dict[str, Any]]:
+    sentences = {}
+    for municipality in geo.municipalities():
+        zone = geo.police_zone(municipality.police_zone)
+        sentences[municipality.nis] = (municipality_phrase(municipality, lang), zone.name(lang))
+    codes = {code: [m.nis for m in geo.data.municipalities_for_postal_code(code)]
+             for code in sorted(geo.region_postal_codes())}
+    return {"codes": codes, "sentences": sentences}
+
+
+def destinations(lang: str) -> dict[str, dict[str, Any]]:
+    """For place.js: each postal code's municipalities, and each municipality's sentence (the
+    sentence is translated per request: the catalog is the request's)."""
+    data = _destinations(lang)
+    return {"codes": data["codes"], "sentences": {
+        nis: _("This report will go to %(municipality)s — police zone %(zone)s.",
+               municipality=phrase, zone=zone) for nis, (phrase, zone) in data["sentences"].items()}}
 
 
 class Why(StrEnum):

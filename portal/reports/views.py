@@ -108,6 +108,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
     status = 422 if request.method == "POST" and routing is None else 200
     return render_template("reports/form.html", form=form, category=category, routing=routing,
                            choice=choice, destination=_destination(form, routing),
+                           destinations=placing.destinations(current_language()),
                            questions=questions.question_set(category.questions),
                            kept_photos=kept_photos,
                            today_iso=services.brussels_now().date().isoformat()), status
@@ -127,11 +128,9 @@ def _choice_step(form: ReportForm, routing: geo.Routing | None) -> placing.Choic
     lang = current_language()
     choice = placing.choice_step(routing, (form.postal_code.data or "").replace(" ", ""),
                                  _point(form))
-    form.municipality.choices = [
-        SelectChoice(m.nis, placing.municipality_phrase(m, lang)[:1].upper()
-                     + placing.municipality_phrase(m, lang)[1:] + " — "
-                     + geo.police_zone(m.police_zone).name(lang))
-        for m in choice.candidates]
+    # Each answer says where the report will then go ("This report will go to …")
+    form.municipality.choices = [SelectChoice(m.nis, placing.destination(m, lang))
+                                 for m in choice.candidates]
     if choice.can_defer:
         form.municipality.choices.append(SelectChoice(services.UNDECIDED, _(
             "I don't know: the Region's coordinators will send it to the right municipality")))
