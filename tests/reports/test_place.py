@@ -70,6 +70,9 @@ def test_i_dont_know_goes_to_the_coordinators_and_no_municipality_is_told(
     assert response.status_code == 303
     done = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "coordinateurs" in done and "Bruxelles ou Ixelles" in done
+    tracking = re.search(r'href="http://[^/"]+(/fr/track/[^"]+)"', done).group(1)
+    shown = client.get(tracking, follow_redirects=True).get_data(as_text=True)
+    assert "À déterminer par les coordinateurs régionaux" in shown
     [report] = reports(app)
     assert report.municipality_to_decide and report.municipality_nis == "21004"
     with app.app_context():
