@@ -37,7 +37,10 @@
     var lat = document.getElementById("latitude");
     var lon = document.getElementById("longitude");
     panel.hidden = false;
-    var map = L.map(mapBox, { keyboard: false, zoomSnap: 0.5, attributionControl: true });
+    var map = L.map(mapBox, { keyboard: false, zoomSnap: 0.5, zoomControl: false })
+      .setView([50.84, 4.36], 11); // the Region, until the outlines arrive and fit the view
+    L.control.zoom({ zoomInTitle: box.getAttribute("data-text-zoom-in"),
+                     zoomOutTitle: box.getAttribute("data-text-zoom-out") }).addTo(map);
     map.attributionControl.setPrefix(false);
     var tiles = box.getAttribute("data-tiles");
     if (tiles) {
