@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .outlines import outline_of
+from .outlines import outline_of, outlines
 
 #: Width of the drawing in SVG units; the height follows the places' proportions
 WIDTH = 320.0
@@ -34,6 +36,13 @@ class Drawing:
     shapes: tuple[Shape, ...]
     #: The resident's position in SVG units, when there is one
     pin: tuple[float, float] | None
+    #: The whole Region's outline, drawn faintly behind (a position outside reads as outside)
+    region: str = ""
+
+
+@cache
+def _region() -> BaseGeometry:
+    return shapely.union_all([outline.geometry for outline in outlines()])
 
 
 def _plane(lon: float, lat: float) -> tuple[float, float]:
@@ -75,13 +84,14 @@ def draw(nis_codes: Sequence[str], point: tuple[float, float] | None = None,
         x, y = _plane(lon, lat)
         return round((x - x0) * scale, 1), round((y - y0) * scale, 1)
 
-    shapes = []
-    for outline in found:
+    def path(geometry: BaseGeometry) -> str:
         parts = []
-        for ring in _rings(outline.geometry):
+        for ring in _rings(geometry):
             points = [project(lon, lat) for lon, lat in ring]
             parts.append("M" + "L".join(f"{x:g} {y:g}" for x, y in points) + "Z")
-        shapes.append(Shape(outline.municipalities, "".join(parts),
-                            project(*outline.reference_point)))
-    return Drawing(WIDTH, round(height, 1), tuple(shapes),
-                   project(*point) if point is not None else None)
+        return "".join(parts)
+
+    shapes = tuple(Shape(outline.municipalities, path(outline.geometry),
+                         project(*outline.reference_point)) for outline in found)
+    return Drawing(WIDTH, round(height, 1), shapes,
+                   project(*point) if point is not None else None, path(_region()))

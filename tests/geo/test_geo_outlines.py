@@ -82,3 +82,27 @@ def test_the_geojson_names_each_outline(outlines) -> None:
     assert ixelles["properties"]["name_nl"] == "Elsene"
     assert shape(ixelles["geometry"]).contains(Point(FLAGEY))
     assert by_nis[("21002", "21017")]["properties"]["name_fr"] == "Auderghem · Watermael-Boitsfort"
+
+
+def test_a_drawing_holds_its_outlines_and_the_pin() -> None:
+    from portal.geo import drawing
+
+    wavre = (4.611, 50.717)
+    found = drawing.draw(["21004"], wavre)
+    assert len(found.shapes) == 1 and found.shapes[0].municipalities == ("21004",)
+    assert found.pin is not None
+    assert 0 < found.pin[0] < found.width and 0 < found.pin[1] < found.height
+    # Wavre is south-east of the City of Brussels: right of and below its name
+    label = found.shapes[0].label
+    assert found.pin[0] > label[0] and found.pin[1] > label[1]
+    assert found.region.startswith("M") and found.region.endswith("Z")
+    shared = drawing.draw(["21004", "21009", "21004"])
+    assert [s.municipalities for s in shared.shapes] == [("21004",), ("21009",)]
+    assert shared.pin is None
+    # Every vertex of the outlines lies inside the drawing
+    for drawn in shared.shapes:
+        numbers = [float(n) for n in drawn.path.replace("M", " ").replace("L", " ").replace(
+            "Z", " ").split()]
+        xs, ys = numbers[0::2], numbers[1::2]
+        assert 0 <= min(xs) and max(xs) <= shared.width
+        assert 0 <= min(ys) and max(ys) <= shared.height
