@@ -75,7 +75,7 @@ def simplify(geometries: Sequence[BaseGeometry], tolerance: float) -> list[BaseG
 
 def build_outlines(index: CantonIndex, tolerance_m: float = DEFAULT_TOLERANCE_M) -> list[Outline]:
     """The map's outlines from the router's index (whose shapes are in local metres)."""
-    merged = merge_cantons(index.canton_municipalities, index._geometries)
+    merged = merge_cantons(index.canton_municipalities, list(index._geometries))
     keys = list(merged)
     exact = [merged[key] for key in keys]
     found = []

@@ -105,7 +105,9 @@ def choice_step(routing: geo.Routing, postal_code: str,
 
 def candidates_of(report: Report) -> tuple[geo.Municipality, ...]:
     """The municipalities a report "to decide" may belong to, from its postal code and point."""
-    point = (report.longitude, report.latitude) if report.latitude is not None else None
+    point = None
+    if report.latitude is not None and report.longitude is not None:
+        point = (report.longitude, report.latitude)
     try:
         routing = geo.route(report.postal_code, point)
     except ValueError:
