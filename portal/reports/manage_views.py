@@ -13,7 +13,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -26,7 +25,7 @@ from portal.db import writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, localized
-from portal.reports import privacy, services, triage, uploads
+from portal.reports import placing, privacy, services, triage, uploads
 from portal.reports.forms import ActionForm, AssignForm, EraseForm, SpamForm, StatusForm, TextActionForm, TransferForm
 from portal.reports.models import STATUS_TITLES, Report, Status
 
@@ -122,6 +121,17 @@ def export() -> Response:
     return csvfile.download(content, "reports.csv")
 
 
+def _transfer_targets(report: Report) -> list[SelectChoice]:
+    """Every other municipality; for a report to decide, every one, its candidates first."""
+    lang = current_language()
+    if not report.municipality_to_decide:
+        return [SelectChoice(m.nis, m.name(lang))
+                for m in geo.municipalities() if m.nis != report.municipality_nis]
+    first = placing.candidates_of(report)
+    rest = [m for m in geo.municipalities() if m not in first]
+    return [SelectChoice(m.nis, m.name(lang)) for m in (*first, *rest)]
+
+
 def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
     """The action forms of the report page; only the one being submitted keeps posted data."""
     status_form = StatusForm(prefix="status")
@@ -131,8 +141,7 @@ def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
     assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(str(user.id), user.name) for user in triage.colleagues(current_user, report)]
     transfer_form = TransferForm(prefix="transfer")
-    transfer_form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
-                                          for m in geo.municipalities() if m.nis != report.municipality_nis]
+    transfer_form.municipality.choices = _transfer_targets(report)
     forms = {"status": status_form, "assign": assign_form, "transfer": transfer_form,
              "note": TextActionForm(prefix="note"), "answer": TextActionForm(prefix="answer"),
              "acknowledge": ActionForm(prefix="ack"), "spam": SpamForm(prefix="spam"),
@@ -159,6 +168,7 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
         municipality=geo.municipality(found.municipality_nis),
         police_zone=geo.police_zone(geo.municipality(found.municipality_nis).police_zone),
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
+        to_decide=placing.candidates_text(found, current_language()),
         municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
         with_contact=current_user.role == Role.STAFF), status
 
@@ -242,14 +252,6 @@ def access_log() -> str:
     if current_user.role != Role.ADMIN:
         abort(403)
     return render_template("manage/access_log.html", entries=privacy.recent_accesses())
-
-
-@bp.get("/leaflet/<path:filename>")
-def leaflet(filename: str) -> Response:
-    """Leaflet, served from the xstatic-leaflet package: no request to a CDN."""
-    from xstatic.pkg import leaflet as xstatic_leaflet
-
-    return send_from_directory(xstatic_leaflet.BASE_DIR, filename, max_age=7 * 24 * 3600)
 
 
 @bp.app_template_global()

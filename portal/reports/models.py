@@ -89,6 +89,11 @@ class Report(Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))
     municipality_nis: Mapped[str] = mapped_column(ForeignKey("municipality.nis"))
+    #: The resident did not know which of two municipalities (a shared postal code, or a
+    #: position and a postal code that disagree): the regional coordinators decide, and until
+    #: then municipal staff do not see it. ``municipality_nis`` holds the first candidate.
+    municipality_to_decide: Mapped[bool] = mapped_column(default=False,
+                                                         server_default=text("false"))
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
     description: Mapped[str] = mapped_column(Text)
     occurred_on: Mapped[date]

@@ -80,7 +80,8 @@ class Draft:
     source: str = "web"
     #: The random key of the form: the same key twice makes one report.
     submission_key: str | None = None
-    #: The municipality the resident picked when the location named several.
+    #: The municipality the resident picked when the location named several, or
+    #: ``UNDECIDED`` ("I don't know": the regional coordinators decide).
     municipality_choice: str | None = None
     #: Photos already re-encoded and stored (see uploads.PendingPhotos).
     photos: list[StoredPhoto] = field(default_factory=list)
@@ -169,6 +170,31 @@ def validate(draft: Draft) -> dict[str, str]:
     return errors
 
 
+#: The choice "I don't know which municipality": the report goes to the coordinators' queue.
+UNDECIDED = "unknown"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a report goes: a municipality, or the coordinators choosing between candidates."""
+
+    municipality: geo.Municipality
+    #: The resident did not know: the coordinators decide among ``candidates``
+    to_decide: bool = False
+    candidates: tuple[geo.Municipality, ...] = ()
+
+
+def place(draft: Draft) -> Placement:
+    """`route`, with the resident's "I don't know" between several municipalities accepted."""
+    try:
+        return Placement(route(draft))
+    except NeedsMunicipality as needs:
+        candidates = tuple(dict.fromkeys(needs.routing.candidates))  # once each, in order
+        if draft.municipality_choice == UNDECIDED and len(candidates) > 1:
+            return Placement(candidates[0], to_decide=True, candidates=candidates)
+        raise
+
+
 def route(draft: Draft) -> geo.Municipality:
     """The municipality that will handle the report, or an exception saying who must decide."""
     point = None
@@ -227,7 +253,7 @@ def submit_report(draft: Draft) -> Submitted:
     errors = validate(draft)
     if errors:
         raise InvalidReport(errors)
-    place = route(draft)
+    placement = place(draft)
     secret = secrets.token_urlsafe(24)  # 192 bits
     code = new_tracking_code()
     category = db.session.get(Category, draft.category_code)
@@ -236,7 +262,8 @@ def submit_report(draft: Draft) -> Submitted:
         report = Report(
             reference=new_reference(), tracking_hash=hash_secret(secret),
             submission_key=draft.submission_key, category_code=category.code,
-            municipality_nis=place.nis, description=draft.description.strip(),
+            municipality_nis=placement.municipality.nis,
+            municipality_to_decide=placement.to_decide, description=draft.description.strip(),
             occurred_on=draft.occurred_on, occurred_at_time=draft.occurred_at_time,
             street=draft.street.strip(), postal_code=draft.postal_code,
             latitude=draft.latitude, longitude=draft.longitude,
@@ -271,7 +298,10 @@ def _photo_row(photo: StoredPhoto) -> ReportPhoto:
 
 
 def contacts_for(report: Report) -> list[MunicipalContact]:
-    """The addresses of the report's municipality for its category, else its general ones."""
+    """The addresses of the report's municipality for its category, else its general ones;
+    none while the coordinators have to decide the municipality (its staff may not see it)."""
+    if report.municipality_to_decide:
+        return []
     rows = list(db.session.scalars(select(MunicipalContact).where(
         MunicipalContact.municipality_nis == report.municipality_nis,
         or_(MunicipalContact.category_code == report.category_code,
@@ -282,13 +312,15 @@ def contacts_for(report: Report) -> list[MunicipalContact]:
 
 def _announce(report: Report, secret: str, code: str) -> None:
     """Outbox messages in the same transaction: the reporter (if an e-mail was given), the
-    municipality (without the contact data of an anonymous reporter)."""
+    municipality (without the contact data of an anonymous reporter); a report whose municipality
+    is to decide reaches a municipality only when a coordinator transfers it."""
     tracking_url = external_url("tracking.open_link", token=secret, lang=report.language)
     if report.email:
         queue_email(report.email, "report_received", report.language, report=report,
                     tracking_url=tracking_url, tracking_code=format_tracking_code(code),
                     find_url=external_url("tracking.find", lang=report.language),
-                    municipality=geo.municipality(report.municipality_nis))
+                    municipality=None if report.municipality_to_decide
+                    else geo.municipality(report.municipality_nis))
     for contact in contacts_for(report):
         queue_email(contact.email, "report_new_staff", contact.language, report=report,
                     municipality=geo.municipality(report.municipality_nis),

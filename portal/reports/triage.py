@@ -63,13 +63,16 @@ def visible(user: StaffUser) -> ColumnElement[bool]:
     if user.role == Role.COORDINATOR:
         return true()
     if user.role == Role.STAFF and user.municipality_codes:
-        return Report.municipality_nis.in_(sorted(user.municipality_codes))
+        # A report whose municipality is to decide is the coordinators' alone until transferred
+        return and_(Report.municipality_nis.in_(sorted(user.municipality_codes)),
+                    Report.municipality_to_decide.is_(False))
     return false()
 
 
 def can_see(user: StaffUser, report: Report) -> bool:
     return user.role == Role.COORDINATOR or (
-        user.role == Role.STAFF and report.municipality_nis in user.municipality_codes)
+        user.role == Role.STAFF and report.municipality_nis in user.municipality_codes
+        and not report.municipality_to_decide)
 
 
 def report_for(user: StaffUser, reference: str) -> Report:
@@ -109,6 +112,8 @@ class Filters:
     date_to: date | None = None
     overdue: bool = False
     mine: bool = False
+    #: Only the reports whose municipality the coordinators must decide
+    to_decide: bool = False
     reference: str = ""
     oldest_first: bool = False
     #: Show only the reports marked as spam (otherwise they are hidden).
@@ -120,6 +125,7 @@ class Filters:
                 "from": self.date_from.isoformat() if self.date_from else "",
                 "to": self.date_to.isoformat() if self.date_to else "",
                 "overdue": "1" if self.overdue else "", "mine": "1" if self.mine else "",
+                "decide": "1" if self.to_decide else "",
                 "q": self.reference, "sort": "oldest" if self.oldest_first else "",
                 "spam": "1" if self.spam else ""}
         return {key: value for key, value in args.items() if value}
@@ -141,6 +147,7 @@ def parse_filters(args: Any) -> Filters:
         municipality=(args.get("municipality", "") or "")[:5],
         date_from=day("from"), date_to=day("to"),
         overdue=args.get("overdue") == "1", mine=args.get("mine") == "1",
+        to_decide=args.get("decide") == "1",
         reference=(args.get("q", "") or "")[:30].strip(),
         oldest_first=args.get("sort") == "oldest", spam=args.get("spam") == "1")
 
@@ -175,6 +182,8 @@ def _filtered(user: StaffUser, filters: Filters, *, with_status: bool = True) ->
         query = query.where(overdue_condition(utcnow()))
     if filters.mine:
         query = query.where(Report.assigned_to_id == user.id)
+    if filters.to_decide:
+        query = query.where(Report.municipality_to_decide.is_(True))
     if filters.reference:
         query = query.where(Report.reference == (normalise_reference(filters.reference) or "-"))
     return query
@@ -363,11 +372,14 @@ def transfer(user: StaffUser, report: Report, version: int | None, to_nis: str, 
         target = geo.municipality(to_nis)
     except KeyError:
         raise ActionError(_("Choose a municipality of the Region.")) from None
-    if target.nis == report.municipality_nis:
+    # A report whose municipality is to decide sits provisionally in its first candidate: a
+    # coordinator may send it "on" to that one too
+    if target.nis == report.municipality_nis and not report.municipality_to_decide:
         raise ActionError(_("The report is already in this municipality."))
     reason = _text(reason)
     source = report.municipality_nis
     report.municipality_nis = target.nis
+    report.municipality_to_decide = False
     report.assigned_to = None
     # Public so the reporter sees the move; the reason stays internal (data, not text).
     _event(report, user, EventKind.TRANSFER, public=True, source=source, target=target.nis,

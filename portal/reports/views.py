@@ -13,7 +13,7 @@ from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language
 from portal.notify.services import external_url
 from portal.pagecache import same_for_everyone
-from portal.reports import questions, services, uploads
+from portal.reports import placing, questions, services, uploads
 from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, ReportForm, TrackForm
 from portal.reports.models import STATUS_TITLES, EventKind, Report
 from portal.reports.photos import StoredPhoto
@@ -108,14 +108,50 @@ def new(code: str) -> Response | str | tuple[str, int]:
             form.kept_photos.data = photos.carry(form.submission_key.data)
             kept_photos = photos.photos
     form.stamp()
-    if routing is not None:
-        form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
-                                     for m in routing.candidates]
+    choice = _choice_step(form, routing)
     status = 422 if request.method == "POST" and routing is None else 200
     return render_template("reports/form.html", form=form, category=category, routing=routing,
+                           choice=choice, destination=_destination(form, routing),
+                           destinations=placing.destinations(current_language()),
                            questions=questions.question_set(category.questions),
                            kept_photos=kept_photos,
                            today_iso=services.brussels_now().date().isoformat()), status
+
+
+def _point(form: ReportForm) -> tuple[float, float] | None:
+    lat, lon = _float(form.latitude.data), _float(form.longitude.data)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lon, lat
+
+
+def _choice_step(form: ReportForm, routing: geo.Routing | None) -> placing.ChoiceStep | None:
+    """The map and the municipalities to choose from, "I don't know" among them."""
+    if routing is None:
+        return None
+    lang = current_language()
+    choice = placing.choice_step(routing, (form.postal_code.data or "").replace(" ", ""),
+                                 _point(form))
+    # Each answer says where the report will then go ("This report will go to …")
+    form.municipality.choices = [SelectChoice(m.nis, placing.destination(m, lang))
+                                 for m in choice.candidates]
+    if choice.can_defer:
+        form.municipality.choices.append(SelectChoice(services.UNDECIDED, _(
+            "I don't know: the Region's coordinators will send it to the right municipality")))
+    return choice
+
+
+def _destination(form: ReportForm, routing: geo.Routing | None) -> str | None:
+    """"This report will go to …" once the postal code and the position decide it."""
+    if routing is not None or request.method != "POST":
+        return None
+    try:
+        decided = geo.route((form.postal_code.data or "").replace(" ", ""), _point(form))
+    except ValueError:
+        return None
+    if decided.municipality is None:
+        return None
+    return placing.destination(decided.municipality, current_language())
 
 
 def _draft(form: ReportForm, code: str, photos: list[StoredPhoto]) -> services.Draft:
@@ -161,8 +197,10 @@ def done(reference: str) -> str:
     if report is None:
         abort(404)
     place = geo.municipality(report.municipality_nis)
+    lang = current_language()
     return render_template("reports/done.html", report=report, municipality=place,
                            police_zone=geo.police_zone(place.police_zone),
+                           to_decide=placing.candidates_text(report, lang),
                            tracking_code=services.format_tracking_code(code) if code else None,
                            tracking_url=external_url("tracking.open_link", token=secret))
 

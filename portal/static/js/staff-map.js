@@ -1,5 +1,6 @@
-/* Reports on an OpenStreetMap map (one report's position, or the filtered list). Without tiles
-   (offline, blocked) the page still shows the coordinates and the list. */
+/* Reports on a map (one report's position, or the filtered list). Background: the tiles an
+   operator set (PORTAL_MAP_TILE_URL), else the Region's municipal outlines served by the portal,
+   so that by default no request leaves it. Without JavaScript the page shows the coordinates. */
 (function () {
   "use strict";
   var box = document.getElementById("map");
@@ -14,9 +15,20 @@
   points = points.filter(function (p) { return !isNaN(p.lat) && !isNaN(p.lon); });
   if (!points.length) { return; }
   var map = L.map(box);
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 19, attribution: "&copy; OpenStreetMap"
-  }).addTo(map);
+  var tiles = box.getAttribute("data-tiles");
+  if (tiles) {
+    L.tileLayer(tiles, { maxZoom: 19, attribution: box.getAttribute("data-attribution") || "" }).addTo(map);
+  } else if (box.getAttribute("data-outlines") && window.fetch) {
+    fetch(box.getAttribute("data-outlines")).then(function (r) { return r.json(); }).then(function (data) {
+      L.geoJSON(data, {
+        style: { color: "#1a1a1a", weight: 1.5, fillColor: "#f2f5fa", fillOpacity: 1 },
+        onEachFeature: function (feature, layer) {
+          var name = box.getAttribute("data-lang") === "nl" ? feature.properties.name_nl : feature.properties.name_fr;
+          layer.bindTooltip(name, { sticky: true });
+        }
+      }).addTo(map).bringToBack();
+    });
+  }
   var bounds = [];
   points.forEach(function (p) {
     var marker = L.circleMarker([p.lat, p.lon], { radius: 9 }).addTo(map);
