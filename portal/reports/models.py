@@ -73,6 +73,11 @@ class Report(db.Model):  # type: ignore[name-defined]
         # The same for a category (its list and counts, for a coordinator above all).
         Index("ix_report_category_triage", "category_code", "status", "created_at",
               sqlite_where=text("spam IS 0"), postgresql_where=text("spam IS false")),
+        # A municipality's list filtered by category (staff of one municipality): without it
+        # the category filter read the whole municipality's index (67 ms at a million reports).
+        Index("ix_report_municipality_category_triage", "municipality_nis", "category_code",
+              "status", "created_at",
+              sqlite_where=text("spam IS 0"), postgresql_where=text("spam IS false")),
         Index("ix_report_municipality_created", "municipality_nis", "created_at"),
         Index("ix_report_created", "created_at"),
     )
@@ -143,6 +148,20 @@ class Report(db.Model):  # type: ignore[name-defined]
     @property
     def public_events(self) -> list[ReportEvent]:
         return [event for event in self.events if event.public]
+
+
+class ReportCount(db.Model):  # type: ignore[name-defined]
+    """How many reports have this municipality, category, status and spam mark: kept exact by
+    triggers on ``report`` (``reports/counts.py``), read by the staff list's counts per status."""
+
+    __tablename__ = "report_count"
+
+    municipality_nis: Mapped[str] = mapped_column(String(5), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    spam: Mapped[bool] = mapped_column(primary_key=True)
+    #: Reports with that key; 0 once the last one left it (the row stays).
+    n: Mapped[int] = mapped_column(default=0)
 
 
 class ReportPhoto(db.Model):  # type: ignore[name-defined]

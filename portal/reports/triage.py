@@ -23,6 +23,7 @@ from portal.db import queryable, utcnow
 from portal.extensions import db
 from portal.i18n import _
 from portal.notify.services import external_url, queue_email
+from portal.reports import counts as report_counts
 from portal.reports.models import EventKind, Report, ReportEvent, Status
 from portal.reports.privacy import erase_personal_data
 from portal.reports.services import contacts_for, normalise_reference, staff_report_url
@@ -151,13 +152,19 @@ def overdue_condition(now: datetime) -> ColumnElement[bool]:
 
 
 def is_overdue(report: Report, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    if report.status == Status.NEW and report.acknowledge_due_at and report.acknowledge_due_at < now:
+    return overdue(report.status, report.acknowledge_due_at, report.close_due_at, now or utcnow())
+
+
+def overdue(status: str, acknowledge_due_at: datetime | None, close_due_at: datetime | None,
+            now: datetime) -> bool:
+    """``overdue_condition`` in Python, for a report's values."""
+    if status == Status.NEW and acknowledge_due_at and acknowledge_due_at < now:
         return True
-    return bool(report.status in Status.OPEN and report.close_due_at and report.close_due_at < now)
+    return bool(status in Status.OPEN and close_due_at and close_due_at < now)
 
 
-def _filtered(user: StaffUser, filters: Filters, *, with_status: bool = True) -> Select[Any]:
+def filtered(user: StaffUser, filters: Filters, *, with_status: bool = True) -> Select[Any]:
+    """The reports ``user`` may see that match ``filters`` (the list, its counts, the export)."""
     query = select(Report).where(visible(user), Report.spam.is_(filters.spam))
     if with_status and filters.status:
         query = query.where(Report.status.in_(Status.OPEN) if filters.status == "open"
@@ -210,7 +217,7 @@ def work_list(user: StaffUser, filters: Filters, cursor: str = "", size: int = P
     """One page of the filtered list, by keyset on (created_at, id): as fast on page 1,000 as
     on page 1, with the (municipality, status, created_at) indexes."""
     require_report_role(user)
-    query = _filtered(user, filters)
+    query = filtered(user, filters)
     order = (Report.created_at.asc(), Report.id.asc()) if filters.oldest_first else (
         Report.created_at.desc(), Report.id.desc())
     position = _decode_cursor(cursor) if cursor else None
@@ -228,10 +235,20 @@ def work_list(user: StaffUser, filters: Filters, cursor: str = "", size: int = P
 
 
 def status_counts(user: StaffUser, filters: Filters) -> dict[str, int]:
-    """How many reports of each status match the other filters."""
-    subquery = _filtered(user, filters, with_status=False).subquery()
-    rows = db.session.execute(select(subquery.c.status, func.count()).group_by(subquery.c.status))
+    """How many reports of each status match the other filters: from ``report_count`` when the
+    filters are among its columns (a few hundred rows whatever the number of reports), else
+    counted."""
     counts = {status: 0 for status in Status.ALL}
+    if not (filters.date_from or filters.date_to or filters.overdue or filters.mine
+            or filters.reference):
+        municipalities = None if user.role == Role.COORDINATOR else (
+            user.municipality_codes if user.role == Role.STAFF else ())
+        counts.update(report_counts.by_status(municipalities, spam=filters.spam,
+                                              category=filters.category,
+                                              municipality=filters.municipality))
+        return counts
+    subquery = filtered(user, filters, with_status=False).subquery()
+    rows = db.session.execute(select(subquery.c.status, func.count()).group_by(subquery.c.status))
     counts.update({status: count for status, count in rows})
     return counts
 
@@ -239,7 +256,7 @@ def status_counts(user: StaffUser, filters: Filters) -> dict[str, int]:
 def export_rows(user: StaffUser, filters: Filters, limit: int = 100_000) -> Sequence[Report]:
     """Every report matching the filters, for the CSV export."""
     require_report_role(user)
-    return list(db.session.scalars(_filtered(user, filters)
+    return list(db.session.scalars(filtered(user, filters)
                                    .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)))
 
 
