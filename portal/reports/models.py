@@ -48,6 +48,10 @@ class Status:
     ALL = OPEN + FINAL
 
 
+#: ``Status.OPEN`` as SQL text: the condition of the partial index of open reports, which a
+#: query must contain word for word for SQLite to use that index (``triage.overdue_condition``).
+OPEN_STATUS_SQL = "status IN ('new', 'acknowledged', 'in_progress')"
+
 STATUS_TITLES = {
     Status.NEW: _l("Received"),
     Status.ACKNOWLEDGED: _l("Acknowledged by the municipality"),
@@ -78,6 +82,12 @@ class Report(db.Model):  # type: ignore[name-defined]
         Index("ix_report_municipality_category_triage", "municipality_nis", "category_code",
               "status", "created_at",
               sqlite_where=text("spam IS 0"), postgresql_where=text("spam IS false")),
+        # The open reports only (2% of them): the overdue filter and its counts, above all for
+        # a coordinator (the whole Region: 4.8 s per page on a busy machine without it).
+        Index("ix_report_open", "status", "municipality_nis", "acknowledge_due_at",
+              "close_due_at", "created_at", "category_code",
+              sqlite_where=text(f"spam IS 0 AND {OPEN_STATUS_SQL}"),
+              postgresql_where=text(f"spam IS false AND {OPEN_STATUS_SQL}")),
         Index("ix_report_municipality_created", "municipality_nis", "created_at"),
         Index("ix_report_created", "created_at"),
     )

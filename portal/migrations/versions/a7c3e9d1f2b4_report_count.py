@@ -1,5 +1,5 @@
 """report_count: exact counts per (municipality, category, status, spam) kept by triggers;
-an index for a municipality's list filtered by category
+indexes for a municipality's list filtered by category and for the open (overdue) reports
 
 Revision ID: a7c3e9d1f2b4
 Revises: ebf73494d909
@@ -103,6 +103,12 @@ def upgrade():
     op.create_index('ix_report_municipality_category_triage', 'report',
                     ['municipality_nis', 'category_code', 'status', 'created_at'], unique=False,
                     sqlite_where=sa.text('spam IS 0'), postgresql_where=sa.text('spam IS false'))
+    opened = "status IN ('new', 'acknowledged', 'in_progress')"
+    op.create_index('ix_report_open', 'report',
+                    ['status', 'municipality_nis', 'acknowledge_due_at', 'close_due_at',
+                     'created_at', 'category_code'], unique=False,
+                    sqlite_where=sa.text(f'spam IS 0 AND {opened}'),
+                    postgresql_where=sa.text(f'spam IS false AND {opened}'))
     dialect = op.get_bind().dialect.name
     for statement in (POSTGRESQL_TRIGGERS if dialect == 'postgresql' else SQLITE_TRIGGERS):
         op.execute(statement)
@@ -119,5 +125,6 @@ def downgrade():
     else:
         for name in ('report_count_insert', 'report_count_delete', 'report_count_update'):
             op.execute(f'DROP TRIGGER IF EXISTS {name}')
+    op.drop_index('ix_report_open', table_name='report')
     op.drop_index('ix_report_municipality_category_triage', table_name='report')
     op.drop_table('report_count')
