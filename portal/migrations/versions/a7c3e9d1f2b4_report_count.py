@@ -1,5 +1,5 @@
 """report_count: exact counts per (municipality, category, status, spam) kept by triggers;
-indexes for a municipality's list filtered by category and for the open (overdue) reports
+indexes for the category filter in created order and for the open (overdue) reports
 
 Revision ID: a7c3e9d1f2b4
 Revises: ebf73494d909
@@ -100,8 +100,14 @@ def upgrade():
         sa.PrimaryKeyConstraint('municipality_nis', 'category_code', 'status', 'spam',
                                 name=op.f('pk_report_count')),
     )
-    op.create_index('ix_report_municipality_category_triage', 'report',
-                    ['municipality_nis', 'category_code', 'status', 'created_at'], unique=False,
+    # A category's list in order (coordinators; staff of a municipality): no sort per page.
+    # The category's counts come from report_count now, so its status column goes.
+    op.drop_index('ix_report_category_triage', table_name='report')
+    op.create_index('ix_report_category_created', 'report', ['category_code', 'created_at'],
+                    unique=False, sqlite_where=sa.text('spam IS 0'),
+                    postgresql_where=sa.text('spam IS false'))
+    op.create_index('ix_report_municipality_category_created', 'report',
+                    ['municipality_nis', 'category_code', 'created_at'], unique=False,
                     sqlite_where=sa.text('spam IS 0'), postgresql_where=sa.text('spam IS false'))
     opened = "status IN ('new', 'acknowledged', 'in_progress')"
     op.create_index('ix_report_open', 'report',
@@ -126,5 +132,9 @@ def downgrade():
         for name in ('report_count_insert', 'report_count_delete', 'report_count_update'):
             op.execute(f'DROP TRIGGER IF EXISTS {name}')
     op.drop_index('ix_report_open', table_name='report')
-    op.drop_index('ix_report_municipality_category_triage', table_name='report')
+    op.drop_index('ix_report_municipality_category_created', table_name='report')
+    op.drop_index('ix_report_category_created', table_name='report')
+    op.create_index('ix_report_category_triage', 'report', ['category_code', 'status', 'created_at'],
+                    unique=False, sqlite_where=sa.text('spam IS 0'),
+                    postgresql_where=sa.text('spam IS false'))
     op.drop_table('report_count')
