@@ -2,14 +2,16 @@
 
     .venv/bin/python -m benchmarks.workspace [--reports 1000000] [--repeat 20] [--deep-pages 50]
                                              [--budget 60] [--seed 1] [--keep]
+                                             [--postgresql [--pg-admin-url URL]]
 
 The staff list (``portal.reports.triage``) is built for keyset paging on the report indexes;
 this measures it with a database of the size a few years of the Region would make.
 
 1. Builds a throwaway instance in a temporary folder (``benchmarks.common.throwaway_instance``:
    translations compiled, ``flask --app portal db upgrade heads``, ``portal seed``, ``portal
-   geo-index``; a new SQLite file, every ``PORTAL_*`` variable of the caller's shell left
-   out). In this process it then adds two staff accounts (``accounts.services.create_user``):
+   geo-index``; a new SQLite file, or with ``--postgresql`` a new database on the server of
+   ``--pg-admin-url``, dropped at the end; every ``PORTAL_*`` variable of the caller's shell
+   left out). In this process it then adds two staff accounts (``accounts.services.create_user``):
    municipal staff of Ixelles (NIS 21009) and a regional coordinator, and bulk-inserts
    ``--reports`` reports with SQLAlchemy Core (``insert(Report.__table__)``, executemany in
    chunks of 20,000 rows, a commit per chunk), so the values go through the model's own column
@@ -33,9 +35,10 @@ this measures it with a database of the size a few years of the Region would mak
    median and 95th percentile, nearest rank) for each of the two users: ``work_list`` first
    page (default filters), the page after ``--deep-pages`` pages (its cursor found by following
    ``next_cursor``), ``work_list`` with status=new, status=open, overdue=1 and
-   category=school-racket, ``status_counts`` alone and ``export_rows`` of the last complete
-   calendar month; then, through Flask's test client, the whole page ``GET /fr/manage/reports``
-   (first and deep page) and the CSV export of that month, logged in by opening a staff session
+   category=school-racket, ``status_counts`` alone and the export's lines
+   (``reports.export.rows``) of the last complete calendar month; then, through Flask's test
+   client, the whole page ``GET /fr/manage/reports`` (first and deep page) and the CSV export of
+   that month, logged in by opening a staff session
    and writing its secret and Flask-Login's ``_user_id`` into the session (the log-in form and
    its second factor are not what is measured). The functions run inside a
    ``test_request_context`` of the GET page, so their
@@ -62,12 +65,14 @@ database file in the OS page cache (it was just written), SQLite's default 2 MB 
 connection as the portal opens them (the build's bigger cache is dropped before measuring) and
 no ``ANALYZE`` (the portal never runs it, so the planner has no statistics). Production runs
 PostgreSQL (README.md, "Production"); SQLite is the development and test database. The plans
-and the "counts" column say where each query's work goes, which does not depend on the
-database; PostgreSQL's own times need a run against it.
+and the "counts" column say where each query's work goes. With ``--postgresql`` the database
+is PostgreSQL's (the machine's server, shared with whatever else runs on it), given a ``VACUUM
+ANALYZE`` after the build as autovacuum would soon do; the plans are its ``EXPLAIN``.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import math
@@ -263,11 +268,14 @@ def build(app: Flask, reports: int, seed: int) -> tuple[int, int]:
         staff_id, coordinator_id = staff.id, coordinator.id
         db.session.remove()
 
+        sqlite = db.engine.dialect.name == "sqlite"
+
         # A bigger page cache for the build only: the connections are dropped afterwards.
-        @event.listens_for(db.engine, "connect")
         def _build_cache(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute("PRAGMA cache_size=-262144")
 
+        if sqlite:
+            event.listen(db.engine, "connect", _build_cache)
         db.engine.dispose()
         statement = insert(Report.__table__)
         started = time.perf_counter()
@@ -287,7 +295,14 @@ def build(app: Flask, reports: int, seed: int) -> tuple[int, int]:
                 elapsed = time.perf_counter() - started
                 print(f"  build: {done:>9,} reports in {elapsed:6.1f} s", flush=True)
         elapsed = time.perf_counter() - started
-        event.remove(db.engine, "connect", _build_cache)
+        if sqlite:
+            event.remove(db.engine, "connect", _build_cache)
+        else:
+            # What autovacuum does soon after a bulk load in production: statistics for the
+            # planner and the visibility map that lets a count read an index alone.
+            with db.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM ANALYZE")
         db.engine.dispose()
         print(f"  build: {reports:,} reports inserted in {elapsed:.1f} s ({reports / elapsed:,.0f}"
               f" rows/s; {generating:.1f} s of it making the rows in Python)", flush=True)
@@ -301,14 +316,21 @@ def describe(app: Flask, instance: Path) -> None:
     from portal.extensions import db
 
     with app.app_context():
+        def share(condition: str) -> str:
+            return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+        opened = "status IN ('new','acknowledged','in_progress')"
+        new = "status = 'new'"
         one = db.session.execute(text(
-            "SELECT count(*), sum(municipality_nis = :ix), sum(spam), "
-            "sum(status IN ('new','acknowledged','in_progress')), sum(status = 'new'), "
-            "sum(municipality_nis = :ix AND status IN ('new','acknowledged','in_progress')) "
-            "FROM report"), {"ix": IXELLES}).one()
+            f"SELECT count(*), {share('municipality_nis = :ix')}, {share('spam')}, "
+            f"{share(opened)}, {share(new)}, "
+            f"{share(f'municipality_nis = :ix AND {opened}')} FROM report"), {"ix": IXELLES}).one()
+        if db.engine.dialect.name == "postgresql":
+            size = db.session.scalar(text("SELECT pg_database_size(current_database())"))
+        else:
+            size = sum(p.stat().st_size for p in instance.glob("portal.sqlite3*"))
         db.session.remove()
     total, ixelles, spam, open_, new, ixelles_open = (int(x or 0) for x in one)
-    size = sum(p.stat().st_size for p in instance.glob("portal.sqlite3*"))
     print(f"  data: {total:,} reports ({ixelles:,} in Ixelles, {ixelles_open:,} of them open); "
           f"open {open_:,} ({open_ / total:.1%}), new {new:,}, spam {spam:,}; database "
           f"{size / 2**20:,.0f} MiB", flush=True)
@@ -430,7 +452,10 @@ def cases(deep_cursor: dict[int, str], month: tuple[dt.date, dt.date]) -> list[C
     month_args = {"from": month[0].isoformat(), "to": month[1].isoformat()}
 
     def export(user: StaffUser) -> int:
-        return len(triage.export_rows(user, triage.parse_filters(month_args)))
+        from portal.reports import export as report_export
+
+        lines = report_export.rows(user, triage.parse_filters(month_args), "fr")
+        return sum(1 for _line in lines)
 
     return [
         Case("work_list page 1", True, page({})),
@@ -440,7 +465,7 @@ def cases(deep_cursor: dict[int, str], month: tuple[dt.date, dt.date]) -> list[C
         Case("work_list overdue=1", True, page({"overdue": "1"})),
         Case(f"work_list category={CATEGORY}", True, page({"category": CATEGORY})),
         Case("status_counts (default filters)", True, counts),
-        Case(f"export_rows {month[0]:%Y-%m}", False, export),
+        Case(f"export.rows {month[0]:%Y-%m}", False, export),
     ]
 
 
@@ -557,10 +582,16 @@ def deep_cursor_for(app: Flask, user_id: int, pages: int) -> str:
 # --------------------------------------------------------------------------- plans and table
 
 def query_plan(app: Flask, statement: str, parameters: Any) -> list[str]:
-    """SQLite's EXPLAIN QUERY PLAN of one captured statement, as an indented tree."""
+    """The plan of one captured statement: SQLite's EXPLAIN QUERY PLAN as an indented tree,
+    PostgreSQL's EXPLAIN as it writes it."""
     from portal.extensions import db
 
     with app.test_request_context("/fr/manage/reports"):
+        if db.engine.dialect.name == "postgresql":
+            lines = [row[0] for row in db.session.connection().exec_driver_sql(
+                "EXPLAIN " + statement, parameters)]
+            db.session.rollback()
+            return lines
         rows = db.session.connection().exec_driver_sql(
             "EXPLAIN QUERY PLAN " + statement, parameters).all()
         db.session.rollback()
@@ -572,8 +603,10 @@ def query_plan(app: Flask, statement: str, parameters: Any) -> list[str]:
     return lines
 
 
-def inline(statement: str, parameters: Sequence[Any]) -> str:
+def inline(statement: str, parameters: Sequence[Any] | dict[str, Any]) -> str:
     """The statement with its parameters written in, to read (not to run)."""
+    if isinstance(parameters, dict):  # psycopg's %(name)s
+        return " ".join((statement % {k: repr(v) for k, v in parameters.items()}).split())
     parts = statement.split("?")
     out = [parts[0]]
     for value, rest in zip(parameters, parts[1:], strict=False):
@@ -597,6 +630,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds after which a case stops repeating (default 60)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="a new PostgreSQL database on --pg-admin-url's server instead of SQLite")
+    parser.add_argument("--pg-admin-url", default=os.environ.get("PORTAL_TEST_DATABASE_URL")
+                        or common.DEFAULT_PG_ADMIN, help="with --postgresql: a database to connect "
+                        "to for CREATE/DROP DATABASE (default $PORTAL_TEST_DATABASE_URL or "
+                        f"{common.DEFAULT_PG_ADMIN})")
     args = parser.parse_args(argv)
     if not 1_000 <= args.reports <= 5_000_000:
         parser.error("--reports: 1,000 to 5,000,000")
@@ -635,8 +674,8 @@ def run(args: argparse.Namespace, instance: common.Instance, started: float) -> 
                                                     args.budget)
         print(f"  measured: {case.label}", flush=True)
 
-    print("\nQuery plans: EXPLAIN QUERY PLAN of the SELECTs from report each call ran "
-          "(SQLite, no ANALYZE)")
+    print("\nQuery plans: EXPLAIN (QUERY PLAN) of the SELECTs from report each call ran "
+          + ("(PostgreSQL, after VACUUM ANALYZE)" if args.postgresql else "(SQLite, no ANALYZE)"))
     for name, uid in users:
         print(f"\n== {name}")
         seen: dict[tuple[str, ...], str] = {}
@@ -682,14 +721,18 @@ def run(args: argparse.Namespace, instance: common.Instance, started: float) -> 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    common.begin("Staff workspace at scale", f"SQLite {sqlite3.sqlite_version}")
+    common.begin("Staff workspace at scale", "PostgreSQL" if args.postgresql
+                 else f"SQLite {sqlite3.sqlite_version}")
     print(f"{args.reports:,} reports, {args.repeat} timed runs per case (+1 warm-up), deep page "
           f"= page {args.deep_pages + 1}", flush=True)
 
     def measure() -> None:
         started = time.perf_counter()
-        with common.workdir("portal-workspace-bench-", args.keep) as tmp, \
-                common.throwaway_instance(tmp / "instance") as instance:
+        with contextlib.ExitStack() as stack:
+            tmp = stack.enter_context(common.workdir("portal-workspace-bench-", args.keep))
+            url = (stack.enter_context(common.postgres_database(args.pg_admin_url, "portal_ws"))
+                   if args.postgresql else None)
+            instance = stack.enter_context(common.throwaway_instance(tmp / "instance", url))
             run(args, instance, started)
 
     return common.exit_status(measure)

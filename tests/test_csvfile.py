@@ -56,7 +56,7 @@ def test_the_staff_export_defuses_category_and_staff_names(app: Flask) -> None:
     assert login(client, "own@ixelles.example").status_code == 303
     response = client.get("/fr/manage/reports/export.csv")
     assert response.status_code == 200 and response.data.startswith("\ufeff".encode())
-    header, row = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header, row = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     cells = dict(zip(header, row, strict=True))
     assert cells["Référence"] == reference
     assert cells["Catégorie"] == "'" + HYPERLINK

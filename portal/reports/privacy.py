@@ -11,11 +11,11 @@ import calendar
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal import geo
 from portal.accounts.models import StaffUser
-from portal.db import utcnow
+from portal.db import utcnow, write_aside
 from portal.extensions import db
 from portal.notify.services import queue_email
 from portal.reports.models import AccessLog, EventKind, Report, ReportEvent, Status
@@ -27,6 +27,15 @@ def log_access(user: StaffUser, what: str, report: Report | None = None, detail:
     """Record that ``user`` was shown personal data (the caller commits)."""
     db.session.add(AccessLog(user_id=user.id, report_id=report.id if report else None, what=what,
                              detail=detail[:500]))
+
+
+def log_access_aside(user: StaffUser, what: str, detail: str = "") -> None:
+    """Record an access in a transaction of its own, committed now: for a reading request that
+    streams its answer (the CSV export), so that the log exists before any data leaves and the
+    request itself never holds the write lock while it streams (SQLite)."""
+    with write_aside() as connection:
+        connection.execute(insert(AccessLog).values(user_id=user.id, report_id=None, what=what,
+                                                    detail=detail[:500]))
 
 
 def recent_accesses(limit: int = 200) -> list[AccessLog]:

@@ -20,8 +20,12 @@ def upgrade():
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.add_column(sa.Column('municipality_to_decide', sa.Boolean(), nullable=False,
                                       server_default=sa.text('false')))
+    op.create_index('ix_report_to_decide', 'report', ['municipality_nis', 'status'], unique=False,
+                    sqlite_where=sa.text('municipality_to_decide IS 1'),
+                    postgresql_where=sa.text('municipality_to_decide IS true'))
 
 
 def downgrade():
+    op.drop_index('ix_report_to_decide', table_name='report')
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.drop_column('municipality_to_decide')
