@@ -124,9 +124,9 @@ class SessionForm(PortalForm):
                            description=_l("Groups are small: about 12 to 20 people."))
     attestation_rule = RadioField(
         _l("Attestation when the course has several dates"),
-        choices=[(AttestationRule.ALL_DAYS, _l("Only for people present on every date")),
-                 (AttestationRule.DAYS_ATTENDED, _l("For people present on at least one date, "
-                                                    "listing the dates attended"))],
+        choices=[SelectChoice(AttestationRule.ALL_DAYS, _l("Only for people present on every date")),
+                 SelectChoice(AttestationRule.DAYS_ATTENDED, _l("For people present on at least one date, "
+                                                                "listing the dates attended"))],
         default=AttestationRule.ALL_DAYS, validate_choice=False)
 
 
