@@ -22,10 +22,10 @@ from portal.accounts.models import Role, StaffUser, staff_municipality
 from portal.db import queryable, utcnow
 from portal.extensions import db
 from portal.i18n import _
-from portal.notify.services import external_url, queue_email
+from portal.reports import notifications
 from portal.reports.models import EventKind, Report, ReportEvent, Status
 from portal.reports.privacy import erase_personal_data
-from portal.reports.services import contacts_for, normalise_reference, staff_report_url
+from portal.reports.services import normalise_reference
 from portal.times import BRUSSELS
 
 PAGE_SIZE = 50
@@ -332,12 +332,9 @@ def add_note(user: StaffUser, report: Report, version: int | None, text: str) ->
 def answer(user: StaffUser, report: Report, version: int | None, text: str) -> None:
     """A public answer: shown on the tracking page and e-mailed in the reporter's language."""
     _begin(user, report, version)
-    _event(report, user, EventKind.ANSWER, public=True, text=_text(text))
-    if report.email:
-        queue_email(report.email, "report_answer", report.language, report=report, text=text.strip(),
-                    municipality=geo.municipality(report.municipality_nis),
-                    tracking_url=external_url("tracking.find", lang=report.language))
+    event = _event(report, user, EventKind.ANSWER, public=True, text=_text(text))
     db.session.flush()
+    notifications.answered(report, event)
 
 
 def mark_spam(user: StaffUser, report: Report, version: int | None, spam: bool) -> None:
@@ -370,10 +367,7 @@ def transfer(user: StaffUser, report: Report, version: int | None, to_nis: str, 
     report.municipality_nis = target.nis
     report.assigned_to = None
     # Public so the reporter sees the move; the reason stays internal (data, not text).
-    _event(report, user, EventKind.TRANSFER, public=True, source=source, target=target.nis,
-           reason=reason)
+    event = _event(report, user, EventKind.TRANSFER, public=True, source=source,
+                   target=target.nis, reason=reason)
     db.session.flush()
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_transferred_staff", contact.language, report=report,
-                    source=geo.municipality(source), municipality=target, reason=reason,
-                    staff_url=staff_report_url(report, contact.language))
+    notifications.transferred(report, event)

@@ -19,6 +19,7 @@ from portal.notify.models import OutboxMessage
 from portal.reports.models import Report, ReportPhoto
 from portal.reports.photos import reencode
 from portal.reports.services import REFERENCE_PATTERN, brussels_now
+from tests.accounts.served import TIMEOUT_S, race
 from tests.api.conftest import (
     API,
     FLAGEY_IXELLES,
@@ -27,7 +28,7 @@ from tests.api.conftest import (
     PARVIS_SAINT_GILLES,
     Key,
 )
-from tests.accounts.served import TIMEOUT_S, race
+from tests.outbox import rendered
 from tests.reports.helpers import database_is_free, jpeg_with_gps
 
 
@@ -87,7 +88,7 @@ def test_a_partner_files_a_report_like_the_web_form(app: Flask, client: FlaskCli
     assert "Ann" not in repr(report.__dict__)  # names are not kept
     assert reference in notice and "Ixelles" in notice and "112" in notice
     with app.app_context():
-        [message] = db.session.scalars(select(OutboxMessage))
+        [message] = map(rendered, db.session.scalars(select(OutboxMessage)))
         assert message.recipient == "resident@example.be" and reference in message.body
 
 

@@ -12,10 +12,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.notify.models import OutboxMessage
 from portal.reports.models import MunicipalContact, Report
 from portal.reports.services import REFERENCE_PATTERN
 from portal.tokens import hash_secret
+from tests.outbox import Mail, mails
 from tests.reports.helpers import jpeg_with_gps, open_form, post_report, report_data
 
 CATEGORIES = ["school-racket", "transport-pickpocketing", "vehicle-theft", "vandalism",
@@ -30,9 +30,8 @@ def reports(app: Flask) -> list[Report]:
         return list(db.session.scalars(select(Report).order_by(Report.id)))
 
 
-def outbox(app: Flask) -> list[OutboxMessage]:
-    with app.app_context():
-        return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+def outbox(app: Flask) -> list[Mail]:
+    return mails(app)
 
 
 def confirmation(client: FlaskClient, response) -> str:
