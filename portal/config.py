@@ -64,6 +64,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "METRICS_TOKEN": ("", str),
     #: /readyz fails when the oldest unsent e-mail is older than this (seconds; 0: not checked).
     "READY_OUTBOX_MAX_AGE": (3600, int),
+    #: New reports reach a municipality's contact address as one digest every this many minutes
+    #: (0: one e-mail per report, at once).
+    "NEW_REPORT_DIGEST_MINUTES": (15, int),
 }
 
 

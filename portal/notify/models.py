@@ -60,6 +60,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
     #: The kind's parameters: ids and plain values (JSON), never objects.
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: What the message is about, e.g. "report:42": the history of one report's messages.
+    about: Mapped[str | None] = mapped_column(String(40), index=True)
     #: The rendered text: None until the worker renders the message, then kept as history.
     subject: Mapped[str | None] = mapped_column(Text)
     #: Plain text only: read on cheap phones, and nothing to sanitize.

@@ -5,12 +5,14 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context
 
 from portal.config import DEFAULT_LANGUAGE, LANGUAGES, base_url
+from portal.db import utcnow
 from portal.extensions import db
 from portal.notify.channels import CHANNELS
 from portal.notify.kinds import kind as registered_kind
@@ -26,11 +28,15 @@ _origin: ContextVar[str | None] = ContextVar("notify_origin", default=None)
 
 
 def queue(kind: str, recipient: str, language: str, *, channel: str = "email",
-          request_id: str | None = None, **parameters: Any) -> OutboxMessage:
+          request_id: str | None = None, about: str | None = None,
+          not_before: datetime | None = None, **parameters: Any) -> OutboxMessage:
     """Queue a message in the caller's transaction: it exists exactly when the change does.
 
     Nothing is rendered here: the worker renders ``kind`` with ``parameters`` (ids and plain
     values) in ``language`` when it sends. Adds and flushes; the caller commits.
+
+    :param about: what it is about ("report:42"), to list one object's messages.
+    :param not_before: not sent before then (a digest collects until that moment).
     """
     registered_kind(kind)  # KeyError now, in the caller's transaction, for an unknown kind
     # Fail now rather than retry an unsendable message forever.
@@ -43,7 +49,8 @@ def queue(kind: str, recipient: str, language: str, *, channel: str = "email",
         recipient=recipient, kind=kind, channel=channel, parameters=parameters,
         language=language if language in LANGUAGES else DEFAULT_LANGUAGE, attachments=[],
         # The request that caused it (a worker passes on the one it works for).
-        request_id=request_id or current_request_id(),
+        request_id=request_id or current_request_id(), about=about,
+        next_attempt_at=not_before or utcnow(),
     )
     db.session.add(message)
     db.session.flush()

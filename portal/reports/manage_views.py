@@ -15,8 +15,8 @@ from portal.accounts.models import Role
 from portal.db import writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
-from portal.i18n import _, current_language, format_datetime, localized
-from portal.reports import privacy, services, triage, uploads
+from portal.i18n import _, current_language, format_datetime, language_title, localized
+from portal.reports import notifications, privacy, services, triage, uploads
 from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SpamForm, StatusForm,
                                   TextActionForm, TransferForm)
 from portal.reports.models import STATUS_TITLES, Report, Status
@@ -151,7 +151,9 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
         police_zone=geo.police_zone(geo.municipality(found.municipality_nis).police_zone),
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
         municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
-        with_contact=current_user.role == Role.STAFF), status
+        with_contact=current_user.role == Role.STAFF,
+        told=notifications.told(found), readable_kinds=notifications.READABLE,
+        language_title=language_title), status
 
 
 @bp.post("/reports/<reference>/<action>")

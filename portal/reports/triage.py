@@ -263,13 +263,17 @@ def _event(report: Report, user: StaffUser, kind: str, *, public: bool = False, 
 
 
 def _set_status(report: Report, user: StaffUser, status: str, **data: Any) -> None:
+    """Change the status (flushes) and tell the reporter when it is a change they should know."""
     now = utcnow()
     previous = report.status
     report.status = status
     if status != Status.NEW and report.acknowledged_at is None:
         report.acknowledged_at = now
     report.closed_at = now if status in Status.FINAL else None
-    _event(report, user, EventKind.STATUS, public=True, previous=previous, status=status, **data)
+    event = _event(report, user, EventKind.STATUS, public=True, previous=previous, status=status,
+                   **data)
+    db.session.flush()
+    notifications.status_changed(report, event)
 
 
 def acknowledge(user: StaffUser, report: Report, version: int | None) -> None:
@@ -311,6 +315,8 @@ def assign(user: StaffUser, report: Report, version: int | None, assignee_id: in
     report.assigned_to = assignee
     _event(report, user, EventKind.ASSIGNED, assignee=assignee.name if assignee else "")
     db.session.flush()
+    if assignee is not None:
+        notifications.assigned(report, assignee, user)
 
 
 def _text(text: str) -> str:
