@@ -26,9 +26,9 @@ from portal.accounts.models import Role
 from portal.db import writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
-from portal.i18n import _, current_language, localized
+from portal.i18n import _, current_language, language_title, localized
 from portal.reports import export as report_export
-from portal.reports import placing, privacy, services, triage, uploads
+from portal.reports import notifications, placing, privacy, services, triage, uploads
 from portal.reports.forms import ActionForm, AssignForm, EraseForm, SpamForm, StatusForm, TextActionForm, TransferForm
 from portal.reports.models import STATUS_TITLES, Report, Status
 
@@ -156,7 +156,9 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
         to_decide=placing.candidates_text(found, current_language()),
         municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
-        with_contact=current_user.role == Role.STAFF), status
+        with_contact=current_user.role == Role.STAFF,
+        told=notifications.told(found), readable_kinds=notifications.READABLE,
+        language_title=language_title), status
 
 
 @bp.post("/reports/<reference>/<action>")

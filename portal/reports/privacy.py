@@ -17,9 +17,8 @@ from portal import geo
 from portal.accounts.models import StaffUser
 from portal.db import utcnow, write_aside
 from portal.extensions import db
-from portal.notify.services import queue_email
+from portal.reports import notifications
 from portal.reports.models import AccessLog, EventKind, Report, ReportEvent, Status
-from portal.reports.services import contacts_for, staff_report_url
 from portal.reports.uploads import store
 
 
@@ -126,7 +125,5 @@ def request_erasure(report: Report) -> ReportEvent:
     event = ReportEvent(kind=EventKind.ERASURE_REQUESTED, actor="reporter", public=True)
     report.events.append(event)
     db.session.flush()
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_erasure_staff", contact.language, report=report,
-                    staff_url=staff_report_url(report, contact.language))
+    notifications.erasure_requested(report)
     return event

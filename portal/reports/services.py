@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import geo
@@ -17,13 +17,11 @@ from portal.contact import PHONE_PATTERN
 from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _
-from portal.notify.services import external_url, queue_email
-from portal.reports import questions
+from portal.reports import notifications, questions
 from portal.reports.deadlines import add_working_days
 from portal.reports.models import (
     Category,
     EventKind,
-    MunicipalContact,
     Report,
     ReportEvent,
     ReportPhoto,
@@ -297,39 +295,10 @@ def _photo_row(photo: StoredPhoto) -> ReportPhoto:
     return ReportPhoto(filename=photo.name, width=photo.width, height=photo.height)
 
 
-def contacts_for(report: Report) -> list[MunicipalContact]:
-    """The addresses of the report's municipality for its category, else its general ones;
-    none while the coordinators have to decide the municipality (its staff may not see it)."""
-    if report.municipality_to_decide:
-        return []
-    rows = list(db.session.scalars(select(MunicipalContact).where(
-        MunicipalContact.municipality_nis == report.municipality_nis,
-        or_(MunicipalContact.category_code == report.category_code,
-            MunicipalContact.category_code.is_(None)))))
-    specific = [row for row in rows if row.category_code == report.category_code]
-    return specific or rows
-
-
 def _announce(report: Report, secret: str, code: str) -> None:
     """Outbox messages in the same transaction: the reporter (if an e-mail was given), the
-    municipality (without the contact data of an anonymous reporter); a report whose municipality
-    is to decide reaches a municipality only when a coordinator transfers it."""
-    tracking_url = external_url("tracking.open_link", token=secret, lang=report.language)
-    if report.email:
-        queue_email(report.email, "report_received", report.language, report=report,
-                    tracking_url=tracking_url, tracking_code=format_tracking_code(code),
-                    find_url=external_url("tracking.find", lang=report.language),
-                    municipality=None if report.municipality_to_decide
-                    else geo.municipality(report.municipality_nis))
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_new_staff", contact.language, report=report,
-                    municipality=geo.municipality(report.municipality_nis),
-                    staff_url=staff_report_url(report, contact.language))
-
-
-def staff_report_url(report: Report, lang: str) -> str:
-    """The staff page of a report, for messages to the municipality."""
-    return external_url("manage.report", reference=report.reference, lang=lang)
+    municipality (without the contact data of an anonymous reporter)."""
+    notifications.report_received(report, secret, format_tracking_code(code))
 
 
 # Following a report -------------------------------------------------------------------------
@@ -420,13 +389,9 @@ def send_tracking_link(reference: str, email: str, language: str) -> None:
     report = find_by_reference(reference)
     if report is not None and report.email and secrets.compare_digest(
             report.email.lower().encode(), email.lower().encode()):
-        queue_email(report.email, "report_tracking_link", report.language, report=report,
-                    link=external_url("tracking.open_sent_link", token=sent_link_token(report),
-                                      lang=report.language),
-                    days=SENT_LINK_MAX_AGE.days)
+        notifications.tracking_link(report, sent_link_token(report), SENT_LINK_MAX_AGE.days)
     else:
-        queue_email(email, "report_tracking_unknown", language, reference=reference,
-                    find_url=external_url("tracking.find", lang=language))
+        notifications.tracking_unknown(email, language, reference)
 
 
 def find_by_reference(reference: str) -> Report | None:
@@ -451,10 +416,7 @@ def add_reporter_information(report: Report, text: str, photos: list[StoredPhoto
     report.events.append(event)
     report.updated_at = utcnow()
     db.session.flush()
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_info_staff", contact.language, report=report,
-                    municipality=geo.municipality(report.municipality_nis),
-                    staff_url=staff_report_url(report, contact.language))
+    notifications.reporter_added_information(report)
     return event
 
 
