@@ -64,6 +64,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "METRICS_TOKEN": ("", str),
     #: /readyz fails when the oldest unsent e-mail is older than this (seconds; 0: not checked).
     "READY_OUTBOX_MAX_AGE": (3600, int),
+    #: Police-on-web, the federal police's online declaration service, linked from the next-step
+    #: advice ("{lang}" becomes fr or nl; see portal/reports/next_step.py).
+    "POLICE_ON_WEB_URL": ("https://www.police.be/{lang}/police-on-web", str),
 }
 
 
