@@ -181,7 +181,7 @@ SETS: dict[str, QuestionSet] = {s.name: s for s in (
             ("metro", _l("Metro")), ("premetro", _l("Premetro")), ("tram", _l("Tram")),
             ("bus", _l("Bus")), ("train", _l("Train")),
             ("other", _l("Another operator (De Lijn, TEC…)")))),
-        Question("line", _l("Line number"), max_length=20, hint=_l("For example 71 or 2."),
+        Question("line", _l("Line number"), hint=_l("For example 71 or 2."),
                  input_attributes={"spellcheck": "false"}),
         Question("stop", _l("Stop or station"), hint=_l("Where you got on, got off, or noticed the theft.")),
         _VIOLENCE,
