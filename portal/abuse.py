@@ -41,8 +41,8 @@ class HumanCheck:
         return self._signer().dumps(int(time.time()))
 
     def stamp(self) -> None:
-        if not self.shown_at.data:  # type: ignore[attr-defined]
-            self.shown_at.data = self.shown_now()  # type: ignore[attr-defined]
+        if not self.shown_at.data:
+            self.shown_at.data = self.shown_now()
 
     def validate_website(self, field: StringField) -> None:
         if field.data:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import Response
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import FileStorage, Headers, MultiDict
 
 from portal import geo
 from portal.config import LANGUAGES
@@ -250,7 +250,7 @@ def request_filter(args: MultiDict[str, str]) -> RequestFilter:
     if size is None:
         problems.append(_field("page_size", _("Give a whole number from 1 to %(max)s.",
                                               max=services.MAX_PAGE_SIZE)))
-    if problems:
+    if problems or page is None or size is None:  # either None has added a problem
         raise ApiError(400, problems)
     query.page, query.page_size = page, size
     return query
@@ -262,7 +262,7 @@ def reference(text: str) -> str:
 
 
 def submission(form: MultiDict[str, str], files: MultiDict[str, FileStorage],
-               headers: Mapping[str, str], key: ApiKey,
+               headers: Headers | Mapping[str, str], key: ApiKey,
                language: str) -> tuple[Draft, list[FileStorage], dict[str, str]]:
     """Read a POST requests body into the portal's draft; returns it, the photos sent and the
     problems found in reading (field → message).

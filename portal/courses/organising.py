@@ -241,7 +241,7 @@ def attendance_figures(session: CourseSession) -> dict[str, int]:
     rows = db.session.execute(select(Registration.status, func.count(Registration.id))
                               .where(Registration.session_id == session.id)
                               .group_by(Registration.status)).all()
-    figures = {status: count for status, count in rows}
+    figures = dict(rows)
     figures["present"] = db.session.scalar(select(func.count(Registration.id)).where(
         Registration.session_id == session.id, Registration.attended.is_(True))) or 0
     figures["absent"] = db.session.scalar(select(func.count(Registration.id)).where(
@@ -328,7 +328,7 @@ def organiser_names(sessions: Iterable[CourseSession]) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids)))
-    return {user_id: name for user_id, name in rows}
+    return dict(rows.all())  # a list: a Result has keys(), so dict() would take it for a mapping
 
 
 def owner_for(user: StaffUser, requested: int | None,

@@ -18,11 +18,11 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal import geo
+from portal.config import LANGUAGES
 from portal.courses import exceptions, links, listing, places, signup
 from portal.courses.forms import ConfirmForm, FilterForm, SignUpForm
 from portal.courses.models import CourseSession, Purpose, Registration
 from portal.extensions import LIMITS, csrf, db, limiter
-from portal.config import LANGUAGES
 from portal.i18n import _, current_language, language_titles, localized
 
 bp = Blueprint("courses", __name__, url_prefix="/<lang:lang>/courses")

@@ -4,8 +4,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template,
-                   request, send_file, send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -17,8 +27,7 @@ from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, localized
 from portal.reports import privacy, services, triage, uploads
-from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SpamForm, StatusForm,
-                                  TextActionForm, TransferForm)
+from portal.reports.forms import ActionForm, AssignForm, EraseForm, SpamForm, StatusForm, TextActionForm, TransferForm
 from portal.reports.models import STATUS_TITLES, Report, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang:lang>/manage")
@@ -89,7 +98,7 @@ def export() -> Response:
     filters = triage.parse_filters(request.args)
     rows = triage.export_rows(current_user, filters)
     with_contact = current_user.role == Role.STAFF
-    header = [_("Reference"), _("Status"), _("Category"), _("Municipality"), _("Sent on"),
+    header: list[object] = [_("Reference"), _("Status"), _("Category"), _("Municipality"), _("Sent on"),
               _("Date of the facts"), _("Street and number"), _("Postal code"), _("Overdue"),
               _("Assigned to"), _("Language")]
     if with_contact:
@@ -190,7 +199,8 @@ def act(reference: str, action: str) -> Any:
         db.session.commit()
     except (triage.Conflict, StaleDataError):
         db.session.rollback()
-        flash(_("A colleague changed this report while you were reading it. Here is its new state: check it, then do your action again."), "error")
+        flash(_("A colleague changed this report while you were reading it. Here is its new state: "
+                "check it, then do your action again."), "error")
         return redirect(url_for(".report", reference=reference), code=303)
     except triage.ActionError as refused:
         db.session.rollback()

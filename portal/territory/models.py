@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.i18n import current_language
 
 
-class PoliceZone(db.Model):  # type: ignore[name-defined]
+class PoliceZone(Model):
     __tablename__ = "police_zone"
 
     #: The federal number of the zone, e.g. "5339".
@@ -22,7 +22,7 @@ class PoliceZone(db.Model):  # type: ignore[name-defined]
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="police_zone")
 
 
-class Municipality(db.Model):  # type: ignore[name-defined]
+class Municipality(Model):
     __tablename__ = "municipality"
 
     #: Statbel's NIS code, "21001" to "21019".

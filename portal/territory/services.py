@@ -17,11 +17,11 @@ def sync_reference() -> int:
             changed += 1
     db.session.flush()
     for place in geo.municipalities():
-        row = db.session.get(Municipality, place.nis) or Municipality(nis=place.nis)
+        place_row = db.session.get(Municipality, place.nis) or Municipality(nis=place.nis)
         values = (place.name_fr, place.name_nl, place.police_zone)
-        if (row.name_fr, row.name_nl, row.police_zone_code) != values:
-            row.name_fr, row.name_nl, row.police_zone_code = values
-            db.session.add(row)
+        if (place_row.name_fr, place_row.name_nl, place_row.police_zone_code) != values:
+            place_row.name_fr, place_row.name_nl, place_row.police_zone_code = values
+            db.session.add(place_row)
             changed += 1
     db.session.flush()
     return changed

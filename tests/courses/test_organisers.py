@@ -235,8 +235,10 @@ def test_create_a_session_and_residents_find_it(app: Flask, world: World) -> Non
         assert session.organiser_id == world.users["organiser-own"]
         assert (session.course_type_code, session.language, session.municipality_nis, session.capacity) == (
             "cpr-aed", "nl", "21004", 12)
-        assert [(d.starts_at.astimezone(BRUSSELS).replace(tzinfo=None), d.ends_at.astimezone(BRUSSELS).replace(tzinfo=None))
-                for d in session.dates] == [(datetime(day.year, day.month, day.day, 9), datetime(day.year, day.month, day.day, 13)),
+        assert [(d.starts_at.astimezone(BRUSSELS).replace(tzinfo=None),
+                 d.ends_at.astimezone(BRUSSELS).replace(tzinfo=None))
+                for d in session.dates] == [(datetime(day.year, day.month, day.day, 9),
+                                             datetime(day.year, day.month, day.day, 13)),
                                             (datetime(second.year, second.month, second.day, 9, 30),
                                              datetime(second.year, second.month, second.day, 12))]
         assert session.notes_nl == "Ingang via de binnenplaats."
@@ -250,7 +252,8 @@ def test_create_a_session_and_residents_find_it(app: Flask, world: World) -> Non
     # The organiser's own list has it, with its counts; the other organiser's list does not.
     mine = client.get("/en/manage/courses/").get_data(as_text=True)
     assert f'href="/en/manage/courses/{new_id}"' in mine and "Places taken: 0 of 12" in mine
-    assert f"/manage/courses/{new_id}\"" not in client_as(app, "organiser-other").get("/en/manage/courses/").get_data(as_text=True)
+    others = client_as(app, "organiser-other").get("/en/manage/courses/").get_data(as_text=True)
+    assert f"/manage/courses/{new_id}\"" not in others
 
 
 def test_an_evening_date_may_end_after_midnight(app: Flask, world: World) -> None:
@@ -343,8 +346,8 @@ def test_administrators_hand_sessions_to_organisers(app: Flask, world: World) ->
     assert own.post("/en/manage/courses/new", data=session_form(
         token, organiser=str(world.users["organiser-other"]), venue_name="Salle F")).status_code == 303
     with app.app_context():
-        owners = {venue: owner for venue, owner in db.session.execute(
-            select(CourseSession.venue_name, CourseSession.organiser_id))}
+        owners = dict(db.session.execute(
+            select(CourseSession.venue_name, CourseSession.organiser_id)).all())
     assert owners["Salle E"] == world.users["organiser-other"]
     assert owners["Salle F"] == world.users["organiser-own"]
     listing = client_as(app, "organiser-other").get("/en/manage/courses/").get_data(as_text=True)
@@ -501,7 +504,8 @@ def test_check_in_from_a_phone_then_an_attestation_in_the_attendees_language(app
     assert response.headers["Cache-Control"] == "no-store"
     # Léa was absent: refused, with the reason on the session page.
     refused = client.get(f"{base}/registrations/{lea}/attestation", follow_redirects=True)
-    assert "Léa Dubois" in refused.get_data(as_text=True) and 'class="attestation"' not in refused.get_data(as_text=True)
+    refused_page = refused.get_data(as_text=True)
+    assert "Léa Dubois" in refused_page and 'class="attestation"' not in refused_page
 
 
 def test_french_attestation_for_a_french_registrant(app: Flask, world: World) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path

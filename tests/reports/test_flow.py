@@ -103,7 +103,7 @@ def test_shared_postal_code_without_location_asks(app: Flask, client: FlaskClien
     assert response.status_code == 200 and reports(app) == []
     assert "Bruxelles" in page and "Ixelles" in page and 'name="municipality"' in page
     assert "Graffiti on the school wall" in page  # what was typed is kept
-    html = confirmation(client, client.post("/fr/report/new/burglary", data={**data, "municipality": "21009"}))
+    confirmation(client, client.post("/fr/report/new/burglary", data={**data, "municipality": "21009"}))
     assert reports(app)[0].municipality_nis == "21009"
 
 

@@ -7,7 +7,8 @@ import pytest
 from flask.testing import FlaskClient
 
 PAGES = ["/{lang}/", "/{lang}/privacy", "/{lang}/accessibility"]
-TITLES = {"fr": "Portail de la prévention à Bruxelles", "nl": "Brussels preventieportaal", "en": "Brussels prevention portal"}
+TITLES = {"fr": "Portail de la prévention à Bruxelles", "nl": "Brussels preventieportaal",
+          "en": "Brussels prevention portal"}
 
 
 def test_root_defaults_to_french(web: FlaskClient) -> None:
