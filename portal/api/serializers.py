@@ -143,7 +143,8 @@ def service_definition(category: Category) -> dict[str, Any]:
             "datatype_description": str(question.hint or ""),
         }
         if question.kind == Kind.TIME:
-            attribute["datatype_description"] = _("A time of day such as 17:30 (HH:MM, Brussels time, on the date of the facts).")
+            attribute["datatype_description"] = _(
+                "A time of day such as 17:30 (HH:MM, Brussels time, on the date of the facts).")
         if question.kind == Kind.CHOICE:
             attribute["datatype"] = "singlevaluelist"
             attribute["values"] = [{"key": key, "name": str(label)} for key, label in question.choices]

@@ -95,7 +95,8 @@ class PoliceReportForm(PortalForm):
     """The number of the police report (PV), added from the tracking page."""
 
     number = StringField(_l("Number of the police report (PV)"),
-                         description=_l("As written on the document the police gave you, for example BR.12.L3.012345/2026."),
+                         description=_l("As written on the document the police gave you, "
+                                        "for example BR.12.L3.012345/2026."),
                          validators=[InputRequired(message=_l("Give the number of the police report."))])
 
 

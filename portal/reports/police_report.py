@@ -40,7 +40,8 @@ def clean(text: str) -> str:
     if not typed:
         raise InvalidNumber(_("Give the number of the police report."))
     if len(typed) > MAX_LENGTH or not PV_PATTERN.fullmatch(typed):
-        raise InvalidNumber(_("Copy the number as it is written on the police document, for example BR.12.L3.012345/2026."))
+        raise InvalidNumber(_("Copy the number as it is written on the police document, "
+                              "for example BR.12.L3.012345/2026."))
     return typed
 
 

@@ -153,8 +153,10 @@ def time_window(start: str, end: str) -> Check:
                 if value is not None and datetime.combine(
                         facts.occurred_on, value, BRUSSELS) > facts.now + CLOCK_SKEW:
                     errors[name] = _("The time cannot be in the future.")
-        if end not in errors and times.get(start) and times.get(end) and times[end] < times[start]:
-            errors[end] = _("The end of the period cannot be before its start. If it went past midnight, give the day it began and 23:59.")
+        began, ended = times.get(start), times.get(end)
+        if end not in errors and began is not None and ended is not None and ended < began:
+            errors[end] = _("The end of the period cannot be before its start. "
+                            "If it went past midnight, give the day it began and 23:59.")
         return errors
 
     return check
