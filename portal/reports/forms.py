@@ -70,6 +70,7 @@ def _question_field(question: Question) -> Field:
         return RadioField(question.label, description=question.hint,
                           choices=[SelectChoice(value, label) for value, label in question.choices],
                           validate_choice=False, validators=[Optional()])
+    # A time too is text here: the registry parses it (one message whatever the source).
     return StringField(question.label, description=question.hint)
 
 
@@ -88,6 +89,15 @@ class AddInformationForm(HumanCheck, PortalForm):
                                description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB "
                                               "each. We remove their hidden data, such as the "
                                               "place where they were taken."))
+
+
+class PoliceReportForm(PortalForm):
+    """The number of the police report (PV), added from the tracking page."""
+
+    number = StringField(_l("Number of the police report (PV)"),
+                         description=_l("As written on the document the police gave you, "
+                                        "for example BR.12.L3.012345/2026."),
+                         validators=[InputRequired(message=_l("Give the number of the police report."))])
 
 
 REFERENCE_FORMAT = _l("A reference has the form BX-7KQ2-M9XD: BX and two groups of four letters and digits.")

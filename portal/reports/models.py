@@ -146,6 +146,9 @@ class Report(Model):
     spam: Mapped[bool] = mapped_column(default=False)
     #: When the reporter's personal data was erased (retention, or the reporter's request).
     erased_at: Mapped[datetime | None]
+    #: The number of the police report (PV) the reporter added from the tracking page, as typed
+    #: (trimmed): the shapes differ between police zones and years.
+    police_report_number: Mapped[str | None] = mapped_column(String(40))
 
     category: Mapped[Category] = relationship(lazy="joined")
     assigned_to: Mapped[StaffUser | None] = relationship()
@@ -208,6 +211,7 @@ class EventKind:
     ANSWER = "answer"
     TRANSFER = "transfer"
     SPAM = "spam"
+    POLICE_REPORT = "police_report"
     ERASURE_REQUESTED = "erasure_requested"
     ERASED = "erased"
 

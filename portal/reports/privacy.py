@@ -55,6 +55,7 @@ def erase_personal_data(report: Report, *, actor: StaffUser | None = None, reaso
     report.latitude = None
     report.longitude = None
     report.details = {}
+    report.police_report_number = None
     for event in report.events:
         event.text = ""
         event.data = {k: v for k, v in (event.data or {}).items() if k in ("status", "previous", "source", "target")}
@@ -101,6 +102,7 @@ def export_for_reporter(report: Report) -> dict[str, Any]:
         "latitude": report.latitude,
         "longitude": report.longitude,
         "details": report.details,
+        "police_report_number": report.police_report_number,
         "email": report.email,
         "phone": report.phone,
         "language": report.language,

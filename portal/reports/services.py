@@ -39,8 +39,8 @@ REFERENCE_PATTERN = re.compile(r"^BX-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}
 TRACKING_CODE_LENGTH = 12
 #: How long the link sent by "I lost my code" opens the report.
 SENT_LINK_MAX_AGE = timedelta(days=7)
-#: A phone's clock may be a little ahead of ours.
-CLOCK_SKEW = timedelta(minutes=10)
+#: A phone's clock may be a little ahead of ours (the registry's time questions allow the same).
+CLOCK_SKEW = questions.CLOCK_SKEW
 
 
 def sync_categories() -> int:
@@ -154,7 +154,8 @@ def validate(draft: Draft) -> dict[str, str]:
                 -90 <= draft.latitude <= 90 and -180 <= draft.longitude <= 180)):  # type: ignore[operator]
         errors["location"] = _("The location could not be read. Remove it, or try again.")
     if category is not None:
-        draft.details, wrong = questions.check_answers(category.questions, draft.details)
+        draft.details, wrong = questions.check_answers(
+            category.questions, draft.details, questions.Facts(draft.occurred_on, now))
         errors.update(wrong)
     if draft.email:
         try:

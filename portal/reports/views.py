@@ -4,7 +4,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -13,8 +24,8 @@ from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language
 from portal.notify.services import external_url
 from portal.pagecache import same_for_everyone
-from portal.reports import placing, questions, services, uploads
-from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, ReportForm, TrackForm
+from portal.reports import next_step, placing, police_report, questions, services, uploads
+from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, PoliceReportForm, ReportForm, TrackForm
 from portal.reports.models import STATUS_TITLES, EventKind, Report
 from portal.reports.photos import StoredPhoto
 
@@ -199,10 +210,15 @@ def done(reference: str) -> str:
     place = geo.municipality(report.municipality_nis)
     lang = current_language()
     return render_template("reports/done.html", report=report, municipality=place,
-                           police_zone=geo.police_zone(place.police_zone),
+                           police_zone=geo.police_zone(place.police_zone), advice=_advice(report),
                            to_decide=placing.candidates_text(report, lang),
                            tracking_code=services.format_tracking_code(code) if code else None,
                            tracking_url=external_url("tracking.open_link", token=secret))
+
+
+def _advice(report: Report) -> next_step.Advice | None:
+    return next_step.advice_for(report.category_code, report.details, report.municipality_nis,
+                                current_language(), current_app.config["POLICE_ON_WEB_URL"])
 
 
 # Following a report -------------------------------------------------------------------------
@@ -341,14 +357,42 @@ def show(reference: str) -> Response | str | tuple[str, int]:
                 else:
                     db.session.commit()
                     photos.hold()
-                    return redirect(url_for(".show", reference=reference, added=1), code=303)
+                    return redirect(url_for(".show", reference=reference, added="info"), code=303)
     form.stamp()
-    status = 422 if request.method == "POST" else 200
+    return _tracking_page(report, form, PoliceReportForm(),
+                          422 if request.method == "POST" else 200)
+
+
+def _tracking_page(report: Report, form: AddInformationForm, police_form: PoliceReportForm,
+                   status: int) -> tuple[str, int]:
     return render_template("reports/track_show.html", report=report, form=form,
-                           done_form=DoneForm(),
+                           done_form=DoneForm(), police_form=police_form,
                            details=services.details_for_display(report),
                            municipality=geo.municipality(report.municipality_nis),
-                           added=request.args.get("added") == "1"), status
+                           advice=_advice(report),
+                           added=request.args.get("added"),
+                           ), status
+
+
+@tracking.post("/report/<reference>/police-report")
+@csrf.exempt
+@limiter.limit(LIMITS["tracking"])
+def add_police_report(reference: str) -> Response | tuple[str, int]:
+    """The reporter adds the number of the police report (PV); staff see it."""
+    report = _tracked_report(reference)
+    police_form = PoliceReportForm()
+    if police_form.validate():
+        try:
+            police_report.add_number(report, police_form.number.data or "")
+        except police_report.InvalidNumber as invalid:
+            police_form.number.errors = [invalid.message]
+        else:
+            db.session.commit()
+            return redirect(url_for(".show", reference=reference, added="police") + "#police-report",
+                            code=303)
+    form = AddInformationForm()
+    form.stamp()
+    return _tracking_page(report, form, police_form, 422)
 
 
 @tracking.get("/report/<reference>/export.json")

@@ -58,7 +58,7 @@ def test_each_category_in_each_language(app: Flask, client: FlaskClient, lang: s
         assert report.details == {"line": "71", "stop": "Flagey"}
     if code == "vehicle-theft":
         assert report.details["police_declaration"] == "yes"
-        assert {"fr": "déclaration", "nl": "aangifte", "en": "declared to the police"}[lang] in html
+        assert {"fr": "déclaration", "nl": "aangifte", "en": "declaration to the police"}[lang] in html
     if code == "vandalism":
         assert "Police-on-web" in html
 
