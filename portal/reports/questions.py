@@ -62,6 +62,9 @@ class QuestionSet:
     questions: tuple[Question, ...] = ()
     #: The form starts with the children's helplines (racket near schools).
     child_helplines: bool = False
+    #: Reports that can put their reporter at risk (racket, threats): the form asks how it is
+    #: safe to contact them and offers a quick exit.
+    sensitive: bool = False
 
 
 _BELGIAN_PLATES = (
@@ -91,7 +94,7 @@ SETS: dict[str, QuestionSet] = {s.name: s for s in (
     QuestionSet("", ()),
     QuestionSet("school", (
         Question("school", _l("Name of the school")),
-    ), child_helplines=True),
+    ), child_helplines=True, sensitive=True),
     QuestionSet("transport", (
         Question("line", _l("Line (tram, bus or metro)")),
         Question("stop", _l("Stop or station")),

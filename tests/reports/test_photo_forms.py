@@ -70,7 +70,6 @@ def follow(client: FlaskClient, reference: str) -> str:
     {"csrf_token": "forged"},
     {"website": "http://spam.example"},  # the honeypot
     {"description": None},             # a required field
-    {"consent": None},
 ])
 def test_the_report_form_decodes_nothing_before_it_is_right(app: Flask, client: FlaskClient,
                                                              decoded: list[int], change) -> None:
