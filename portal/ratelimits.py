@@ -43,12 +43,17 @@ def _no_session() -> bool:
     return not _session_secret()
 
 
+def _form_posts() -> str:
+    """The guard on every POST (``RATELIMIT_FORM_POSTS`` in the app config, for the tests)."""
+    return str(current_app.config.get("RATELIMIT_FORM_POSTS") or LIMITS["form_posts"])
+
+
 def counted_submission(name: str) -> Callable[[F], F]:
     """The three budgets of a public form: ``LIMITS[name]`` per address and
     ``LIMITS[name + "_session"]`` per browser session, both spent only by an accepted
     submission, and ``LIMITS["form_posts"]`` per address on every POST."""
     def decorate(view: F) -> F:
-        view = limiter.limit(LIMITS["form_posts"], methods=["POST"])(view)
+        view = limiter.limit(_form_posts, methods=["POST"])(view)
         view = limiter.limit(LIMITS[f"{name}_session"], methods=["POST"], key_func=browser_session,
                              exempt_when=_no_session, deduct_when=_accepted)(view)
         return limiter.limit(LIMITS[name], methods=["POST"], deduct_when=_accepted)(view)

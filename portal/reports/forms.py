@@ -61,7 +61,8 @@ class ReportForm(HumanCheck, PortalForm):
         choices=[SelectChoice(SafeContact.EMAIL, _l("By e-mail only: do not call me")),
                  SelectChoice(SafeContact.PHONE, _l("By phone: you may call me, but do not leave a voice message")),
                  SelectChoice(SafeContact.NONE, _l("Do not contact me: I will follow my report with its reference"))],
-        validate_choice=False, validators=[Optional()])
+        # No Optional(): an unanswered question must reach ``validate_safe_contact``.
+        validate_choice=False)
     municipality = RadioField(_l("Which municipality?"), choices=[], validate_choice=False,
                               validators=[Optional()])
     #: Whether this form is the one of a sensitive category (racket, threats).
