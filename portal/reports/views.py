@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -390,14 +389,7 @@ def photo(reference: str, photo_id: int) -> Response:
     match = next((p for p in report.photos if p.id == photo_id), None)
     if match is None or report.erased_at is not None:
         abort(404)
-    try:
-        path = uploads.store().path(match.filename)
-    except FileNotFoundError:
+    response = uploads.photo_response(match, f"{reference}-{photo_id}.jpg")
+    if response is None:
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.headers["Content-Disposition"] = f'inline; filename="{reference}-{photo_id}.jpg"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -17,7 +17,12 @@ from portal.notify.models import OutboxMessage
 from portal.reports import triage
 from portal.reports.models import Report
 from tests.conftest import csrf_token
-from tests.reports.helpers import file_and_confirm, jpeg_with_gps, open_form, post_report
+from tests.reports.helpers import (
+    file_and_confirm,
+    jpeg_with_gps,
+    open_form,
+    post_report,
+)
 from tests.staff import login, make_user
 
 
@@ -34,6 +39,15 @@ def _mails(app: Flask, recipient: str) -> list[OutboxMessage]:
             OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)))
         db.session.expunge_all()
         return rows
+
+
+def _answer(app: Flask, reference: str, text: str) -> None:
+    """A staff member of Saint-Gilles answers the report (e-mailed to its reporter)."""
+    user_id = make_user(app, "agent@stgilles.invalid", "staff", ("21013",))
+    with app.app_context():
+        report = db.session.scalar(select(Report).where(Report.reference == reference))
+        triage.answer(db.session.get(StaffUser, user_id), report, report.version, text)
+        db.session.commit()
 
 
 # Tracking: "it is over" ------------------------------------------------------------------------
@@ -126,11 +140,7 @@ def test_the_resident_chooses_the_language_of_the_e_mails(app: Flask, client: Fl
     (received,) = _mails(app, "jan@example.be")
     assert received.language == "nl" and "Uw melding" in received.subject
     # A staff answer reaches the resident in that language too.
-    user_id = make_user(app, "agent@stgilles.invalid", "staff", ("21013",))
-    with app.app_context():
-        report = db.session.scalar(select(Report).where(Report.reference == filed.reference))
-        triage.answer(db.session.get(StaffUser, user_id), report, report.version, "Wij komen langs.")
-        db.session.commit()
+    _answer(app, filed.reference, "Wij komen langs.")
     answer = _mails(app, "jan@example.be")[-1]
     assert answer.language == "nl" and "/nl/track/" in answer.body
 
@@ -153,7 +163,7 @@ def test_a_sensitive_report_asks_how_to_contact_safely_and_offers_a_quick_exit(
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({}, "Indiquez comment nous pouvons vous contacter"),
+    ({"safe_contact": None}, "Indiquez comment nous pouvons vous contacter"),
     ({"safe_contact": "email", "email": None}, "Indiquez votre adresse e-mail ci-dessous"),
     ({"safe_contact": "phone", "phone": None}, "Indiquez votre numéro de téléphone ci-dessous"),
     ({"safe_contact": "carrier-pigeon"}, "Indiquez comment nous pouvons vous contacter"),
@@ -194,11 +204,7 @@ def test_e_mail_only_keeps_no_phone_and_its_subjects_are_neutral(app: Flask, cli
     assert report.safe_contact == "email" and report.phone is None
     (received,) = _mails(app, "eleve@example.be")
     assert received.subject == subject
-    user_id = make_user(app, "agent@stgilles.invalid", "staff", ("21013",))
-    with app.app_context():
-        row = db.session.scalar(select(Report).where(Report.reference == filed.reference))
-        triage.answer(db.session.get(StaffUser, user_id), row, row.version, "Merci.")
-        db.session.commit()
+    _answer(app, filed.reference, "Merci.")
     answer = _mails(app, "eleve@example.be")[-1]
     for mail in (received, answer):
         lowered = mail.subject.lower()
