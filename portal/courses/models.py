@@ -133,6 +133,8 @@ class RegistrationStatus:
     DECLINED = "declined"  # the registrant declined an offer
     EXPIRED = "expired"  # an offer was not answered in time
     SESSION_CANCELLED = "session_cancelled"  # the organiser cancelled the session
+    #: Left the waiting list because the person took a place in another session of the course.
+    PLACE_ELSEWHERE = "place_elsewhere"
 
     #: Holding a place: counted against the capacity.
     HOLDING = (OFFERED, CONFIRMED)
@@ -147,6 +149,7 @@ REGISTRATION_STATUS_TITLES = {
     RegistrationStatus.DECLINED: _l("You declined the place"),
     RegistrationStatus.EXPIRED: _l("The offer has expired"),
     RegistrationStatus.SESSION_CANCELLED: _l("The session has been cancelled"),
+    RegistrationStatus.PLACE_ELSEWHERE: _l("You took a place in another session of this course"),
 }
 
 

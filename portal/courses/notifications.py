@@ -23,18 +23,21 @@ KINDS = ("course_confirmed", "course_waiting", "course_link", "course_offer", "c
 
 def send(registration: Registration, kind: str, *, token: str | None = None,
          with_link: bool = False, calendar: bool = False,
-         alternatives: list[CourseSession] | None = None, position: int | None = None) -> None:
+         alternatives: list[CourseSession] | None = None, position: int | None = None,
+         left_waiting: int = 0) -> None:
     """Queue a message to the registrant, in their language, with their own private link.
 
     :param calendar: attach the session's ``.ics`` (as it is when the message is sent).
     :param alternatives: other sessions with places, for a cancelled one.
+    :param left_waiting: how many waiting lists of the course the registrant left by taking
+        this place (said in the confirmation).
     """
     if registration.email is None:  # erased
         return
     if token is None and with_link:
         token = new_link(registration)
     queue(kind, registration.email, registration.language, registration_id=registration.id,
-          token=token, calendar=calendar, position=position,
+          token=token, calendar=calendar, position=position, left_waiting=left_waiting,
           alternatives=[other.id for other in alternatives or []])
 
 
@@ -54,6 +57,7 @@ def _load(parameters: Parameters) -> Context:
     return {"registration": registration, "session": session, "links": links,
             "municipality": geo.municipality(session.municipality_nis),
             "list_url": external_url("courses.index"), "position": parameters.get("position"),
+            "left_waiting": parameters.get("left_waiting", 0),
             "alternatives": [found[i] for i in wanted if i in found]}
 
 

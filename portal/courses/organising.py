@@ -43,6 +43,7 @@ from portal.courses.places import (
     lock_registration,
     lock_session,
 )
+from portal.courses.waiting import holds_place_elsewhere, take_place
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import _, ngettext
@@ -215,6 +216,8 @@ def promote(registration: Registration, reason: str, now: datetime | None = None
     reason = reason.strip()
     if not reason:
         raise Invalid({"reason": _("Say why this person goes before the others.")})
+    if holds_place_elsewhere(registration):
+        raise Invalid({"registration": _("This person already has a place in another session of this course.")})
     seats = availability(session)
     holding = registration.status == RegistrationStatus.OFFERED
     if not holding and seats.taken >= session.capacity and not allow_over_capacity:
@@ -223,7 +226,9 @@ def promote(registration: Registration, reason: str, now: datetime | None = None
     registration.confirmed_at = now
     registration.promotion_reason = reason[:2000]
     db.session.flush()
-    notifications.send(registration, "course_confirmed", with_link=True, calendar=True)
+    left = take_place(registration, now)
+    notifications.send(registration, "course_confirmed", with_link=True, calendar=True,
+                       left_waiting=left)
 
 
 def check_in(registration: Registration, attended: bool, now: datetime | None = None,

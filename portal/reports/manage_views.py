@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -220,17 +219,9 @@ def photo(reference: str, photo_id: int) -> Response:
         abort(404)
     privacy.log_access(current_user, "photo", found, detail=str(photo_id))
     db.session.commit()
-    try:
-        path = uploads.store().path(match.filename)
-    except FileNotFoundError:
+    response = uploads.photo_response(match, f"{reference}-{photo_id}.jpg")
+    if response is None:
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", download_name=f"{reference}-{photo_id}.jpg",
-                         as_attachment=False, max_age=0)
-    response.headers["Content-Disposition"] = f'inline; filename="{reference}-{photo_id}.jpg"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -107,6 +107,9 @@ class QuestionSet:
     def asks_time_window(self) -> bool:
         """The form asks "between … and …" instead of one approximate time."""
         return any(question.kind == Kind.TIME for question in self.questions)
+    #: Reports that can put their reporter at risk (racket, threats): the form asks how it is
+    #: safe to contact them and offers a quick exit.
+    sensitive: bool = False
 
 
 _BELGIAN_PLATES = (
@@ -173,7 +176,7 @@ SETS: dict[str, QuestionSet] = {s.name: s for s in (
     QuestionSet("", ()),
     QuestionSet("school", (
         Question("school", _l("Name of the school")),
-    ), child_helplines=True),
+    ), child_helplines=True, sensitive=True),
     QuestionSet("transport", (
         Question("time_from", _l("Between"), kind=Kind.TIME, section=Section.WHEN, max_length=8,
                  title=_l("Time window: from")),

@@ -83,6 +83,8 @@ class Draft:
     municipality_choice: str | None = None
     #: Photos already re-encoded and stored (see uploads.PendingPhotos).
     photos: list[StoredPhoto] = field(default_factory=list)
+    #: A sensitive report's safe way to contact the reporter (``models.SafeContact``).
+    safe_contact: str | None = None
 
 
 class InvalidReport(Exception):
@@ -268,7 +270,7 @@ def submit_report(draft: Draft) -> Submitted:
             latitude=draft.latitude, longitude=draft.longitude,
             details=dict(draft.details),  # checked and normalised by validate
             email=draft.email or None, phone=(draft.phone or "").strip() or None,
-            language=draft.language, source=draft.source,
+            language=draft.language, source=draft.source, safe_contact=draft.safe_contact,
         )
         report.tracking_code_hash = hash_tracking_code(report.reference, code)
         report.created_at = utcnow()
@@ -418,17 +420,6 @@ def add_reporter_information(report: Report, text: str, photos: list[StoredPhoto
     report.updated_at = utcnow()
     db.session.flush()
     notifications.reporter_added_information(report)
-    return event
-
-
-def reporter_says_done(report: Report, kind: str) -> ReportEvent:
-    """The reporter says the problem is solved, or no longer needs action."""
-    if kind not in (EventKind.REPORTER_RESOLVED, EventKind.REPORTER_NO_LONGER_NEEDED):
-        raise ValueError(kind)
-    event = ReportEvent(kind=kind, actor="reporter", public=True)
-    report.events.append(event)
-    report.updated_at = utcnow()
-    db.session.flush()
     return event
 
 

@@ -153,7 +153,6 @@ def test_outside_the_region_stores_nothing(app: Flask, client: FlaskClient) -> N
     ("postal_code", "", "code postal"),
     ("email", "not-an-email", "adresse e-mail valable"),
     ("phone", "call me", "numéro de téléphone"),
-    ("consent", None, "Vous devez accepter"),
 ])
 def test_bad_input_comes_back_with_message_and_typed_values(app: Flask, client: FlaskClient,
                                                               field: str, value, message: str) -> None:
