@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template,
-                   request, send_file, send_from_directory, url_for)
+from babel import dates as babel_dates
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
+                   send_from_directory, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from portal import csvfile, geo
 from portal.accounts.models import Role
-from portal.db import writes_on_get
+from portal.db import utcnow, writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
-from portal.i18n import _, current_language, format_datetime, localized
-from portal.reports import privacy, services, triage, uploads
+from portal.i18n import _, current_language, format_datetime, language_title, localized, ngettext
+from portal.reports import batch, navigation, privacy, services, triage, uploads
+from portal.reports.deadlines import past_target
 from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SpamForm, StatusForm,
                                   TextActionForm, TransferForm)
 from portal.reports.models import STATUS_TITLES, Report, Status
@@ -60,7 +63,43 @@ def reports() -> str:
     return render_template("manage/reports.html", page=page, filters=filters,
                            statuses=STATUS_TITLES, categories=services.active_categories(),
                            municipalities=triage.municipalities_of(current_user),
-                           is_overdue=triage.is_overdue)
+                           is_overdue=triage.is_overdue, select_all=request.args.get("select") == "all",
+                           colleagues=batch.colleagues_for_list(current_user), now=utcnow())
+
+
+@bp.post("/reports/batch")
+def batch_action() -> Any:
+    """One action on the reports ticked in the list; says how many were done and which not."""
+    filters = triage.parse_filters(request.args)
+    form = ActionForm()
+    back = redirect(url_for(".reports", **filters.query_args()), code=303)
+    if not form.validate():
+        flash(_("The action could not be done: check the form below."), "error")
+        return back
+    items = batch.parse_items(request.form.getlist("item"))
+    if not items:
+        flash(_("Tick at least one report first."), "error")
+        return back
+    assignee = request.form.get("assignee", "")
+    try:
+        result = batch.apply(current_user, request.form.get("action", ""), items,
+                             int(assignee) if re.fullmatch(r"[0-9]{1,9}", assignee) else None)
+    except triage.ActionError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return back
+    db.session.commit()
+    if result.done:
+        flash(ngettext("%(num)s report done.", "%(num)s reports done.", len(result.done)), "success")
+    reasons = {batch.Skip.NOT_FOUND: _("not found"),
+               batch.Skip.CHANGED: _("changed by a colleague meanwhile"),
+               batch.Skip.REFUSED: _("the action does not apply")}
+    if result.skipped:
+        flash(ngettext("%(num)s report skipped: %(list)s.", "%(num)s reports skipped: %(list)s.",
+                       len(result.skipped),
+                       list="; ".join(f"{ref} ({reasons[why]})" for ref, why in result.skipped.items())),
+              "error")
+    return back
 
 
 @bp.get("/reports/map")
@@ -127,7 +166,8 @@ def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
     forms = {"status": status_form, "assign": assign_form, "transfer": transfer_form,
              "note": TextActionForm(prefix="note"), "answer": TextActionForm(prefix="answer"),
              "acknowledge": ActionForm(prefix="ack"), "spam": SpamForm(prefix="spam"),
-             "erase": EraseForm(prefix="erase")}
+             "erase": EraseForm(prefix="erase"), "take": ActionForm(prefix="take"),
+             "assign_me": ActionForm(prefix="me")}
     for name, form in forms.items():
         if name != acting:
             form.version.data = str(report.version)
@@ -145,8 +185,10 @@ def report(reference: str) -> str:
 
 
 def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> Any:
+    filters = triage.parse_filters(request.args)
     return render_template(
-        "manage/report.html", report=found, forms=forms,
+        "manage/report.html", report=found, forms=forms, filters=filters,
+        neighbours=navigation.neighbours(current_user, filters, found),
         municipality=geo.municipality(found.municipality_nis),
         police_zone=geo.police_zone(geo.municipality(found.municipality_nis).police_zone),
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
@@ -158,6 +200,8 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
 def act(reference: str, action: str) -> Any:
     """Apply one action; a change made meanwhile by a colleague is shown, never overwritten."""
     found = triage.report_for(current_user, reference)
+    # The list's filters and order travel with the report page, for "back" and "next".
+    here = url_for(".report", reference=reference, **triage.parse_filters(request.args).query_args())
     forms = _forms(found, acting=action)
     if action not in forms:
         abort(404)
@@ -187,19 +231,23 @@ def act(reference: str, action: str) -> Any:
             triage.mark_spam(current_user, found, version, not found.spam)
         elif action == "erase":
             triage.erase(current_user, found, version, form.reason.data)
+        elif action == "take":
+            batch.take(current_user, found, version)
+        elif action == "assign_me":
+            batch.assign_to_me(current_user, found, version)
         db.session.commit()
     except (triage.Conflict, StaleDataError):
         db.session.rollback()
         flash(_("A colleague changed this report while you were reading it. Here is its new state: check it, then do your action again."), "error")
-        return redirect(url_for(".report", reference=reference), code=303)
+        return redirect(here, code=303)
     except triage.ActionError as refused:
         db.session.rollback()
         flash(str(refused), "error")
-        return redirect(url_for(".report", reference=reference), code=303)
+        return redirect(here, code=303)
     flash(_("Done."), "success")
     if action == "transfer" and not triage.can_see(current_user, found):
-        return redirect(url_for(".reports"), code=303)
-    return redirect(url_for(".report", reference=reference), code=303)
+        return redirect(url_for(".reports", **triage.parse_filters(request.args).query_args()), code=303)
+    return redirect(here, code=303)
 
 
 @bp.get("/reports/<reference>/photos/<int:photo_id>")
@@ -240,6 +288,16 @@ def leaflet(filename: str) -> Response:
     from xstatic.pkg import leaflet as xstatic_leaflet
 
     return send_from_directory(xstatic_leaflet.BASE_DIR, filename, max_age=7 * 24 * 3600)
+
+
+@bp.app_template_filter("duration")
+def duration(value: timedelta) -> str:
+    """An age or a delay in words of the current language ("3 jours", "2 uur")."""
+    return babel_dates.format_timedelta(value, threshold=1.5, locale=current_language())
+
+
+bp.add_app_template_global(past_target, "past_target")
+bp.add_app_template_global(language_title, "language_title")
 
 
 @bp.app_template_global()
