@@ -1,4 +1,4 @@
-"""The residents' forms. Types and required fields here; the portal's rules in services."""
+"""The residents' and staff's report forms. Types and required fields here; the portal's rules in services."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from portal.abuse import HumanCheck
 from portal.forms import DayField, PortalForm, TimeOfDayField
@@ -164,3 +164,11 @@ class TransferForm(ActionForm):
     municipality = RadioField(_l("Competent municipality"), choices=[], validate_choice=False)
     reason = TextAreaField(_l("Reason for the transfer"),
                            validators=[InputRequired(message=_l("Give the reason for the transfer."))])
+
+
+class SaveFilterForm(PortalForm):
+    """Save the work list's current filters under a name."""
+
+    name = StringField(_l("Name of this filter"), description=_l("For example: overdue vandalism"),
+                       validators=[InputRequired(message=_l("Give the filter a name.")),
+                                   Length(max=80)])

@@ -18,10 +18,10 @@ from portal.db import utcnow, writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, language_title, localized, ngettext
-from portal.reports import batch, navigation, privacy, services, triage, uploads
+from portal.reports import batch, navigation, privacy, saved_filters, services, triage, uploads
 from portal.reports.deadlines import past_target
-from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SpamForm, StatusForm,
-                                  TextActionForm, TransferForm)
+from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SaveFilterForm, SpamForm,
+                                  StatusForm, TextActionForm, TransferForm)
 from portal.reports.models import STATUS_TITLES, Report, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang:lang>/manage")
@@ -56,15 +56,50 @@ def index() -> Any:
 
 
 @bp.get("/reports")
-def reports() -> str:
+def reports() -> Any:
     """The work list: filters, counts per status, keyset pages."""
+    return _render_list(SaveFilterForm(formdata=None))
+
+
+def _render_list(save_form: SaveFilterForm, status: int = 200) -> Any:
     filters = triage.parse_filters(request.args)
     page = triage.work_list(current_user, filters, request.args.get("after", ""))
     return render_template("manage/reports.html", page=page, filters=filters,
                            statuses=STATUS_TITLES, categories=services.active_categories(),
                            municipalities=triage.municipalities_of(current_user),
                            is_overdue=triage.is_overdue, select_all=request.args.get("select") == "all",
-                           colleagues=batch.colleagues_for_list(current_user), now=utcnow())
+                           colleagues=batch.colleagues_for_list(current_user), now=utcnow(),
+                           saved_filters=saved_filters.of(current_user), save_form=save_form,
+                           saved_arguments=saved_filters.arguments), status
+
+
+@bp.post("/reports/filters")
+def save_filter() -> Any:
+    """Save the list's current filters (in the query string) under a name."""
+    form = SaveFilterForm()
+    if form.validate():
+        try:
+            saved_filters.save(current_user, form.name.data or "", triage.parse_filters(request.args))
+        except triage.ActionError as refused:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(refused)]
+        else:
+            db.session.commit()
+            flash(_("Filter saved."), "success")
+            return redirect(url_for(".reports", **triage.parse_filters(request.args).query_args()), code=303)
+    return _render_list(form, 422)
+
+
+@bp.post("/reports/filters/<int:filter_id>/delete")
+def delete_filter(filter_id: int) -> Any:
+    """Delete one of one's own saved filters."""
+    if not ActionForm().validate():
+        abort(400)
+    if not saved_filters.remove(current_user, filter_id):
+        abort(404)
+    db.session.commit()
+    flash(_("Filter deleted."), "success")
+    return redirect(url_for(".reports", **triage.parse_filters(request.args).query_args()), code=303)
 
 
 @bp.post("/reports/batch")

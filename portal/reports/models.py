@@ -226,3 +226,17 @@ class AccessLog(db.Model):  # type: ignore[name-defined]
     detail: Mapped[str] = mapped_column(String(500), default="")
 
     user: Mapped[StaffUser] = relationship()
+
+
+class SavedFilter(db.Model):  # type: ignore[name-defined]
+    """A staff member's named view of the work list ("overdue in Ixelles", "new vandalism")."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    #: The list's query string, as ``triage.Filters.query_args`` writes it (only known keys).
+    query: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
