@@ -231,6 +231,10 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
         with_contact=current_user.role == Role.STAFF), status
 
 
+#: The actions whose form carries typed text, and its field: never lost on a refusal.
+_TEXT_FIELDS = {"note": "text", "answer": "text", "transfer": "reason", "erase": "reason"}
+
+
 @bp.post("/reports/<reference>/<action>")
 def act(reference: str, action: str) -> Any:
     """Apply one action; a change made meanwhile by a colleague is shown, never overwritten."""
@@ -244,7 +248,9 @@ def act(reference: str, action: str) -> Any:
     if not form.validate():
         flash(_("The action could not be done: check the form below."), "error")
         return _render_report(found, forms, 422)
-    version = form.seen_version()
+    # A note or an answer adds to the timeline and changes nothing a colleague may have
+    # changed: two of them never clash, whatever version each page showed.
+    version = None if action in ("note", "answer") else form.seen_version()
     try:
         if action == "acknowledge":
             triage.acknowledge(current_user, found, version)
@@ -274,9 +280,18 @@ def act(reference: str, action: str) -> Any:
     except (triage.Conflict, StaleDataError):
         db.session.rollback()
         flash(_("A colleague changed this report while you were reading it. Here is its new state: check it, then do your action again."), "error")
+        if action in _TEXT_FIELDS:  # the text typed comes back, with the report as it is now
+            fresh = triage.report_for(current_user, reference)
+            forms = _forms(fresh, acting=action)
+            forms[action].version.data = str(fresh.version)
+            return _render_report(fresh, forms, 409)
         return redirect(here, code=303)
     except triage.ActionError as refused:
         db.session.rollback()
+        if action in _TEXT_FIELDS:
+            field = forms[action][_TEXT_FIELDS[action]]
+            field.errors = [*field.errors, str(refused)]
+            return _render_report(triage.report_for(current_user, reference), forms, 422)
         flash(str(refused), "error")
         return redirect(here, code=303)
     flash(_("Done."), "success")

@@ -219,3 +219,53 @@ def test_wide_list_columns(app: Flask, users: dict[str, int]) -> None:
     assert '<span class="col-lang" title="Dutch">NL</span>' in page
     assert "Graffiti op de schoolmuur (1)" in page
     assert 'class="col-age"' in page and "Past its target" in page
+
+
+def test_two_notes_and_an_answer_never_clash(app: Flask, users: dict[str, int]) -> None:
+    reference = make_reports(app, 1, "21009")[0]
+    first, second = client_as(app, "staff-own"), client_as(app, "coordinator")
+    url = f"/fr/manage/reports/{reference}"
+    page_first, page_second = first.get(url).get_data(as_text=True), second.get(url).get_data(as_text=True)
+    assert first.post(url + "/note", data={**action_fields(page_first, "note"),
+                                           "note-text": "Appelé le gardien"}).status_code == 303
+    assert second.post(url + "/note", data={**action_fields(page_second, "note"),
+                                            "note-text": "Vu sur place"}).status_code == 303
+    assert second.post(url + "/answer", data={**action_fields(page_second, "answer"),
+                                              "answer-text": "Merci, nous passons."}).status_code == 303
+    events = reports_by_reference(app)[reference].events
+    assert [(e.kind, e.text) for e in events[1:]] == [
+        ("note", "Appelé le gardien"), ("note", "Vu sur place"), ("answer", "Merci, nous passons.")]
+
+
+def test_a_refused_conflict_brings_the_typed_text_back(app: Flask, users: dict[str, int]) -> None:
+    reference = make_reports(app, 1, "21009")[0]
+    first, second = client_as(app, "staff-own"), client_as(app, "coordinator")
+    url = f"/fr/manage/reports/{reference}"
+    page_first, page_second = first.get(url).get_data(as_text=True), second.get(url).get_data(as_text=True)
+    assert first.post(url + "/take", data=action_fields(page_first, "take")).status_code == 303
+    reason = "Avenue Louise, côté Ville de Bruxelles"
+    response = second.post(url + "/transfer", data={**action_fields(page_second, "transfer"),
+                                                    "transfer-municipality": "21004", "transfer-reason": reason})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Un collègue a modifié ce signalement" in body and reason in body
+    assert "Confirmer la réception" not in body  # the page shows the report as it is now
+    assert reports_by_reference(app)[reference].municipality_nis == "21009"
+    # Sent again from the page shown, it goes through.
+    version = re.search(r'name="transfer-version" type="hidden" value="(\d+)"', body).group(1)
+    response = second.post(url + "/transfer", data={**action_fields(page_second, "transfer"),
+                                                    "transfer-version": version,
+                                                    "transfer-municipality": "21004", "transfer-reason": reason})
+    assert response.status_code == 303
+    assert reports_by_reference(app)[reference].municipality_nis == "21004"
+
+
+def test_a_refused_text_comes_back_at_its_field(app: Flask, users: dict[str, int]) -> None:
+    reference = make_reports(app, 1, "21009")[0]
+    client = client_as(app, "staff-own")
+    url = f"/nl/manage/reports/{reference}"
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(url + "/note", data={**action_fields(page, "note"), "note-text": "z" * 4001})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "z" * 4001 in body and 'id="note-text-error"' in body
