@@ -151,6 +151,12 @@ class TextActionForm(ActionForm):
     text = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text first."))])
 
 
+class AnswerForm(TextActionForm):
+    """The answer to the resident; a text that looks like another language needs a second look."""
+
+    any_language = BooleanField(_l("Send it anyway: the text is right as it is"))
+
+
 class SpamForm(ActionForm):
     """A button: mark as spam, or not spam after all."""
 

@@ -18,9 +18,9 @@ from portal.db import utcnow, writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, language_title, localized, ngettext
-from portal.reports import batch, navigation, privacy, saved_filters, services, triage, uploads
+from portal.reports import batch, navigation, privacy, replies, saved_filters, services, triage, uploads
 from portal.reports.deadlines import past_target
-from portal.reports.forms import (ActionForm, AssignForm, EraseForm, SaveFilterForm, SpamForm,
+from portal.reports.forms import (ActionForm, AnswerForm, AssignForm, EraseForm, SaveFilterForm, SpamForm,
                                   StatusForm, TextActionForm, TransferForm)
 from portal.reports.models import STATUS_TITLES, Report, Status
 
@@ -199,7 +199,7 @@ def _forms(report: Report, acting: str | None = None) -> dict[str, Any]:
     transfer_form.municipality.choices = [SelectChoice(m.nis, m.name(current_language()))
                                           for m in geo.municipalities() if m.nis != report.municipality_nis]
     forms = {"status": status_form, "assign": assign_form, "transfer": transfer_form,
-             "note": TextActionForm(prefix="note"), "answer": TextActionForm(prefix="answer"),
+             "note": TextActionForm(prefix="note"), "answer": AnswerForm(prefix="answer"),
              "acknowledge": ActionForm(prefix="ack"), "spam": SpamForm(prefix="spam"),
              "erase": EraseForm(prefix="erase"), "take": ActionForm(prefix="take"),
              "assign_me": ActionForm(prefix="me")}
@@ -224,11 +224,26 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
     return render_template(
         "manage/report.html", report=found, forms=forms, filters=filters,
         neighbours=navigation.neighbours(current_user, filters, found),
+        reply_templates=replies.for_report(found),
         municipality=geo.municipality(found.municipality_nis),
         police_zone=geo.police_zone(geo.municipality(found.municipality_nis).police_zone),
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
         municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
         with_contact=current_user.role == Role.STAFF), status
+
+
+def _insert_template(found: Report, forms: dict[str, Any]) -> Any:
+    """The answer form again, with the chosen template in the resident's language added to
+    what was typed (without JavaScript; the script does the same in place)."""
+    form = forms["answer"]
+    chosen = request.form.get("template", "")
+    inserted = replies.text_for(int(chosen), found) if re.fullmatch(r"[0-9]{1,9}", chosen) else None
+    if inserted is None:
+        form.text.errors = [_("Choose a reply template.")]
+        return _render_report(found, forms, 422)
+    typed = (form.text.data or "").rstrip()
+    form.text.data = f"{typed}\n\n{inserted}" if typed else inserted
+    return _render_report(found, forms)
 
 
 #: The actions whose form carries typed text, and its field: never lost on a refusal.
@@ -245,9 +260,18 @@ def act(reference: str, action: str) -> Any:
     if action not in forms:
         abort(404)
     form = forms[action]
+    if action == "answer" and request.form.get("insert"):
+        return _insert_template(found, forms)
     if not form.validate():
         flash(_("The action could not be done: check the form below."), "error")
         return _render_report(found, forms, 422)
+    if action == "answer" and not form.any_language.data:
+        other = replies.looks_like_another_language(form.text.data or "", found.language)
+        if other is not None:
+            form.text.errors = [*form.text.errors, _(
+                "This text looks like %(other)s, but the resident reads %(expected)s. Check it, or tick the box below to send it as it is.",
+                other=language_title(other), expected=language_title(found.language))]
+            return _render_report(found, forms, 422)
     # A note or an answer adds to the timeline and changes nothing a colleague may have
     # changed: two of them never clash, whatever version each page showed.
     version = None if action in ("note", "answer") else form.seen_version()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import NamedPerLanguage, utcnow
+from portal.db import NamedPerLanguage, per_language, utcnow
 from portal.extensions import db
 from portal.i18n import _l
 
@@ -240,3 +240,22 @@ class SavedFilter(db.Model):  # type: ignore[name-defined]
     #: The list's query string, as ``triage.Filters.query_args`` writes it (only known keys).
     query: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@per_language(title=lambda: mapped_column(String(120), nullable=False),
+              text=lambda: mapped_column(Text, nullable=False))
+class _ReplyTexts:
+    """A reply's title (what staff pick) and text (what the resident reads), per language."""
+
+
+class ReplyTemplate(_ReplyTexts, db.Model):  # type: ignore[name-defined]
+    """A ready answer to residents, in each language, kept by coordinators and administrators;
+    staff insert the resident's language version in the answer box and edit it before sending."""
+
+    __tablename__ = "reply_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The category it answers; none: offered for every category.
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("category.code", ondelete="CASCADE"),
+                                                      index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
