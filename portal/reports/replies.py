@@ -14,23 +14,27 @@ from sqlalchemy import or_, select
 from portal.accounts.models import Role, StaffUser
 from portal.config import LANGUAGES
 from portal.extensions import db
-from portal.reports.models import Report, ReplyTemplate
+from portal.reports.models import ReplyTemplate, Report
 
 
 class NotManager(Exception):
     """Only coordinators and administrators keep the reply templates."""
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Words frequent in one language and rare in the two others (articles, pronouns, auxiliaries).
 COMMON_WORDS = {
-    "fr": frozenset("le la les des du un une est sont nous vous votre vos avec pour dans sur pas "
+    "fr": _words("le la les des du un une est sont nous vous votre vos avec pour dans sur pas "
                     "que qui ce cette être avons avez été merci bonjour madame monsieur au aux "
-                    "mais ou où il elle ils sera par".split()),
-    "nl": frozenset("de het een en van is zijn wij we u uw met voor in op niet dat die deze "
+                    "mais ou où il elle ils sera par"),
+    "nl": _words("de het een en van is zijn wij we u uw met voor in op niet dat die deze "
                     "hebben heeft wordt worden bedankt dank goedendag mevrouw meneer naar ook "
-                    "maar er zal door bij".split()),
-    "en": frozenset("the a an and of is are we you your with for in on not that this these have "
-                    "has been will thank thanks hello madam sir to also but there by our".split()),
+                    "maar er zal door bij"),
+    "en": _words("the a an and of is are we you your with for in on not that this these have "
+                    "has been will thank thanks hello madam sir to also but there by our"),
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 

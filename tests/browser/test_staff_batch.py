@@ -111,6 +111,13 @@ def test_fifty_reports_in_two_clicks_and_back_to_the_list(context_factory: Any, 
     with page.expect_navigation(wait_until="load"):
         act("#next-report")
     assert references[1] in page.inner_text("h1")
+    if not phone:  # the documented shortcut: "k" goes back up the list, "u" to the list
+        with page.expect_navigation(wait_until="load"):
+            page.keyboard.press("k")
+        assert references[0] in page.inner_text("h1")
+        with page.expect_navigation(wait_until="load"):
+            page.keyboard.press("j")
+        assert references[1] in page.inner_text("h1")
     with page.expect_navigation(wait_until="load"):
         act("#back-to-list")
     assert page.url.endswith(f"/{lang}/manage/reports?status=acknowledged&mine=1&sort=oldest")

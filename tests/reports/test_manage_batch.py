@@ -269,3 +269,10 @@ def test_a_refused_text_comes_back_at_its_field(app: Flask, users: dict[str, int
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "z" * 4001 in body and 'id="note-text-error"' in body
+
+
+def test_keyboard_shortcuts_are_documented_on_the_report_page(app: Flask, users: dict[str, int]) -> None:
+    reference = make_reports(app, 1, "21009")[0]
+    body = client_as(app, "staff-own").get(f"/nl/manage/reports/{reference}").get_data(as_text=True)
+    assert "Sneltoetsen" in body and "<kbd>j</kbd></dt><dd>Volgende melding" in body
+    assert "/static/js/staff-report.js" in body

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.reports.models import Report, ReplyTemplate
+from portal.reports.models import ReplyTemplate, Report
 from portal.reports.replies import guess_language, looks_like_another_language
 from tests.reports.batch_helpers import make_reports
 from tests.reports.test_manage import ROLES, client_as
