@@ -18,7 +18,8 @@ from portal.db import utcnow, writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, language_title, localized, ngettext
-from portal.reports import batch, navigation, privacy, replies, saved_filters, services, triage, uploads
+from portal.reports import (batch, navigation, privacy, replies, saved_filters, services, similar, triage,
+                            uploads)
 from portal.reports.deadlines import past_target
 from portal.reports.forms import (ActionForm, AnswerForm, AssignForm, EraseForm, SaveFilterForm, SpamForm,
                                   StatusForm, TextActionForm, TransferForm)
@@ -219,16 +220,32 @@ def report(reference: str) -> str:
     return _render_report(found, _forms(found))
 
 
+@bp.get("/reports/<reference>/print")
+@writes_on_get  # the access log
+def print_report(reference: str) -> str:
+    """For the police: facts, place, photos and the public timeline; no notes, no actions."""
+    found = triage.report_for(current_user, reference)
+    privacy.log_access(current_user, "print", found)
+    db.session.commit()
+    return render_template("manage/report_print.html", **_report_facts(found))
+
+
+def _report_facts(found: Report) -> dict[str, Any]:
+    """What the report page and its print view both show."""
+    municipality = geo.municipality(found.municipality_nis)
+    return {"report": found, "municipality": municipality,
+            "police_zone": geo.police_zone(municipality.police_zone),
+            "details": services.details_for_display(found),
+            "municipality_names": {m.nis: m.name(current_language()) for m in geo.municipalities()}}
+
+
 def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> Any:
     filters = triage.parse_filters(request.args)
     return render_template(
-        "manage/report.html", report=found, forms=forms, filters=filters,
+        "manage/report.html", **_report_facts(found), forms=forms, filters=filters,
         neighbours=navigation.neighbours(current_user, filters, found),
-        reply_templates=replies.for_report(found),
-        municipality=geo.municipality(found.municipality_nis),
-        police_zone=geo.police_zone(geo.municipality(found.municipality_nis).police_zone),
-        details=services.details_for_display(found), overdue=triage.is_overdue(found),
-        municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
+        reply_templates=replies.for_report(found), similar=similar.candidates(current_user, found),
+        overdue=triage.is_overdue(found),
         with_contact=current_user.role == Role.STAFF), status
 
 

@@ -220,7 +220,7 @@ class AccessLog(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     #: The report seen; empty for an export of several reports.
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
-    #: "report" (the page with contact data), "photo", "export".
+    #: "report" (the page with contact data), "print" (the print view), "photo", "export".
     what: Mapped[str] = mapped_column(String(20))
     #: For an export: how many reports and with which filters.
     detail: Mapped[str] = mapped_column(String(500), default="")

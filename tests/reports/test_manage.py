@@ -59,17 +59,17 @@ def client_as(app: Flask, role: str) -> FlaskClient:
 
 GET_URLS = ["/fr/manage/reports", "/fr/manage/reports/export.csv", "/fr/manage/reports/{ref}",
             "/fr/manage/reports/{ref}/photos/{photo}", "/fr/manage/reports?q={ref}",
-            "/fr/manage/statistics", "/fr/manage/reports/map", "/fr/manage/"]
+            "/fr/manage/statistics", "/fr/manage/reports/map", "/fr/manage/", "/fr/manage/reports/{ref}/print"]
 ACTIONS = ["acknowledge", "note", "answer", "status", "assign", "transfer", "take", "assign_me"]
 #: The form prefix of each action of the report page, where it is not the action's name.
 PREFIXES = {"acknowledge": "ack", "assign_me": "me"}
 EXPECTED_GET = {  # role -> status per URL of GET_URLS
-    "anonymous": [302, 302, 302, 302, 302, 302, 302, 302],
-    "staff-own": [200, 200, 200, 200, 200, 200, 200, 302],
-    "staff-other": [200, 200, 404, 404, 200, 200, 200, 302],
-    "coordinator": [200, 200, 200, 200, 200, 200, 200, 302],
-    "organiser": [403, 403, 403, 403, 403, 403, 403, 302],
-    "admin": [403, 403, 403, 403, 403, 403, 403, 200],
+    "anonymous": [302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "staff-own": [200, 200, 200, 200, 200, 200, 200, 302, 200],
+    "staff-other": [200, 200, 404, 404, 200, 200, 200, 302, 404],
+    "coordinator": [200, 200, 200, 200, 200, 200, 200, 302, 200],
+    "organiser": [403, 403, 403, 403, 403, 403, 403, 302, 403],
+    "admin": [403, 403, 403, 403, 403, 403, 403, 200, 403],
 }
 EXPECTED_POST = {"anonymous": 400, "staff-own": 303, "staff-other": 404, "coordinator": 303,
                  "organiser": 403, "admin": 403}

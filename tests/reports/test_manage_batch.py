@@ -249,7 +249,7 @@ def test_a_refused_conflict_brings_the_typed_text_back(app: Flask, users: dict[s
     body = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Un collègue a modifié ce signalement" in body and reason in body
-    assert "Confirmer la réception" not in body  # the page shows the report as it is now
+    assert f"/reports/{reference}/take" not in body  # the page shows the report as it is now
     assert reports_by_reference(app)[reference].municipality_nis == "21009"
     # Sent again from the page shown, it goes through.
     version = re.search(r'name="transfer-version" type="hidden" value="(\d+)"', body).group(1)
@@ -276,3 +276,59 @@ def test_keyboard_shortcuts_are_documented_on_the_report_page(app: Flask, users:
     body = client_as(app, "staff-own").get(f"/nl/manage/reports/{reference}").get_data(as_text=True)
     assert "Sneltoetsen" in body and "<kbd>j</kbd></dt><dd>Volgende melding" in body
     assert "/static/js/staff-report.js" in body
+
+
+def test_print_view_for_the_police(app: Flask, users: dict[str, int]) -> None:
+    reference = make_reports(app, 1, "21009")[0]
+    client = client_as(app, "staff-own")
+    url = f"/fr/manage/reports/{reference}"
+    page = client.get(url).get_data(as_text=True)
+    client.post(url + "/note", data={**action_fields(page, "note"), "note-text": "Voisin à rappeler"})
+    page = client.get(url).get_data(as_text=True)
+    assert client.post(url + "/take", data=action_fields(page, "take")).status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    client.post(url + "/transfer", data={**action_fields(page, "transfer"), "transfer-municipality": "21004",
+                                         "transfer-reason": "Motif interne du transfert"})
+    brussels = client_as(app, "staff-other")
+    body = brussels.get(url + "/print").get_data(as_text=True)
+    assert "Tags sur la façade de l&#39;école (1)" in body and "Rue de la Paix 1 1050" in body
+    assert "Bruxelles-Capitale/Ixelles" in body  # the police zone
+    assert "Pris en compte par la commune" in body  # the public timeline
+    assert "Voisin à rappeler" not in body and "Motif interne" not in body  # no internal text
+    assert "<form" not in body.split("</header>")[1] and 'id="map"' not in body
+    assert client.get(url + "/print").status_code == 404  # Ixelles no longer sees it
+    with app.app_context():
+        from portal.reports.models import AccessLog
+        assert db.session.scalar(select(AccessLog.what).order_by(AccessLog.id.desc())) == "print"
+
+
+def test_possible_duplicates_are_offered(app: Flask, users: dict[str, int]) -> None:
+    first, second = make_reports(app, 2, "21009")
+    make_reports(app, 1, "21009", category="burglary")  # another category: not offered
+    make_reports(app, 1, "21004")  # another municipality: never shown
+    client = client_as(app, "staff-own")
+    page = client.get(f"/fr/manage/reports/{second}").get_data(as_text=True)
+    section = page.split("Doublons possibles")[1].split("<h2>")[0]
+    assert re.findall(r'<a href="/fr/manage/reports/(BX-[0-9A-Z]{4}-[0-9A-Z]{4})"', section) == [first]
+    assert set(re.findall(r"BX-[0-9A-Z]{4}-[0-9A-Z]{4}", section)) == {first, second}  # and its own form
+    token = re.search(r'name="status-csrf_token" value="([^"]+)"', section).group(1)
+    response = client.post(f"/fr/manage/reports/{second}/status", data={
+        "status-csrf_token": token, "status-version": re.search(r'name="status-version" value="(\d+)"', section).group(1),
+        "status-status": "duplicate", "status-duplicate_of": first})
+    assert response.status_code == 303
+    assert reports_by_reference(app)[second].status == "duplicate"
+
+
+def test_tap_to_call_and_mail(app: Flask, users: dict[str, int]) -> None:
+    from datetime import date
+
+    from portal.reports.services import Draft, submit_report
+
+    with app.app_context():
+        reference = submit_report(Draft(category_code="vandalism", description="Tags", occurred_on=date(2026, 11, 2),
+                                        postal_code="1050", language="fr", municipality_choice="21009",
+                                        email="victime@example.org", phone="0470 12 34 56")).report.reference
+        db.session.commit()
+    page = client_as(app, "staff-own").get(f"/fr/manage/reports/{reference}").get_data(as_text=True)
+    assert f'href="mailto:victime@example.org?subject={reference}"' in page
+    assert 'href="tel:0470123456"' in page
