@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test translations extract-messages update-messages serve seed clean
+.PHONY: run test lint install install-test translations extract-messages update-messages serve seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,14 @@ seed: install translations
 run: install translations
 	@$(FLASK) portal dev --host $(HOST) --port $(PORT)
 
-test: install-test translations
+# Static checks, run first by `make test`: ruff on the code, its tests and benchmarks; mypy on
+# portal/ (settings in pyproject.toml).
+lint: install-test
+	$(BIN)/ruff check portal tests benchmarks
+	$(BIN)/mypy
+
+test: install-test translations lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -360,7 +360,7 @@ def profile_paths(instance: common.Instance, paths: list[str], requests: int, to
 
 # --------------------------------------------------------------------------- main
 
-def url_path(row: "Row") -> str:
+def url_path(row: Row) -> str:
     """The URL path wrk loads for a row ("POST /x" is loaded at /x, with the Lua script)."""
     return row.path.split(" ", 1)[-1]
 

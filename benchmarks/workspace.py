@@ -37,7 +37,8 @@ this measures it with a database of the size a few years of the Region would mak
    calendar month; then, through Flask's test client, the whole page ``GET /fr/manage/reports``
    (first and deep page) and the CSV export of that month, logged in by opening a staff session
    and writing its secret and Flask-Login's ``_user_id`` into the session (the log-in form and
-   its second factor are not what is measured). The functions run inside a ``test_request_context`` of the GET page, so their
+   its second factor are not what is measured). The functions run inside a
+   ``test_request_context`` of the GET page, so their
    transactions begin as a GET's do (plain ``BEGIN``, see ``portal.db.configure_sqlite``);
    before each run the session is rolled back and emptied and the user read again, so no run
    reuses another's objects. A case stops repeating after ``--budget`` seconds (fewer runs,
@@ -172,10 +173,10 @@ def report_rows(data: Dataset) -> Iterator[list[dict[str, Any]]]:
     rng = random.Random(data.seed)
     span = dt.timedelta(days=365.25 * YEARS).total_seconds()
     start = data.now - dt.timedelta(seconds=span)
-    nis_codes, nis_weights = zip(*MUNICIPALITY_WEIGHTS.items())
-    cat_codes, cat_weights = zip(*CATEGORY_WEIGHTS.items())
-    finals, final_weights = zip(*FINAL_WEIGHTS.items())
-    languages, language_weights = zip(*LANGUAGE_WEIGHTS.items())
+    nis_codes, nis_weights = zip(*MUNICIPALITY_WEIGHTS.items(), strict=True)
+    cat_codes, cat_weights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
+    finals, final_weights = zip(*FINAL_WEIGHTS.items(), strict=True)
+    languages, language_weights = zip(*LANGUAGE_WEIGHTS.items(), strict=True)
     retention = dt.timedelta(days=365)
     for first in range(0, data.reports, CHUNK):
         size = min(CHUNK, data.reports - first)
@@ -575,7 +576,7 @@ def inline(statement: str, parameters: Sequence[Any]) -> str:
     """The statement with its parameters written in, to read (not to run)."""
     parts = statement.split("?")
     out = [parts[0]]
-    for value, rest in zip(parameters, parts[1:]):
+    for value, rest in zip(parameters, parts[1:], strict=False):
         out.append(repr(value) if isinstance(value, str) else str(value))
         out.append(rest)
     return " ".join("".join(out).split())

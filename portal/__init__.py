@@ -56,11 +56,13 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Every table must be known to the metadata, for queries and for Alembic alike."""
-    import portal.accounts.models  # noqa: F401
-    import portal.api.models  # noqa: F401
-    import portal.courses.models  # noqa: F401
-    import portal.notify.models  # noqa: F401
-    import portal.reports.models  # noqa: F401
+    # Imported for their effect only; each binds the name ``portal``, so only the last one is
+    # reported as unused.
+    import portal.accounts.models
+    import portal.api.models
+    import portal.courses.models
+    import portal.notify.models
+    import portal.reports.models
     import portal.territory.models  # noqa: F401
 
 
@@ -83,6 +85,11 @@ def _init_extensions(app: Flask) -> None:
     hooks = app.before_request_funcs.get(None, [])
     hooks[:] = [hook for hook in hooks if getattr(hook, "__self__", None) is not limiter]
     i18n.init_app(app)
+    from portal.territory import services as territory
+
+    # Sentences name a municipality with a whole form ("la commune d'Ixelles"), never a glued name.
+    app.jinja_env.globals["the_municipality"] = territory.the_municipality
+    app.jinja_env.globals["in_municipality"] = territory.in_municipality
 
 
 def _init_languages(app: Flask) -> None:

@@ -19,7 +19,8 @@ from wtforms.validators import ValidationError
 
 from portal.i18n import _l
 
-TOO_FAST = _l("That was very fast: please check your answers, then send the form again.")
+TOO_FAST = _l("You filled in this form very quickly. To be sure you are not a robot, "
+              "we ask you to check your answers and send the form again.")
 ROBOT = _l("The form could not be sent. Please try again.")
 EXPIRED = _l("This form was open for a long time: please check your answers, then send it again.")
 
@@ -41,8 +42,8 @@ class HumanCheck:
         return self._signer().dumps(int(time.time()))
 
     def stamp(self) -> None:
-        if not self.shown_at.data:  # type: ignore[attr-defined]
-            self.shown_at.data = self.shown_now()  # type: ignore[attr-defined]
+        if not self.shown_at.data:
+            self.shown_at.data = self.shown_now()
 
     def validate_website(self, field: StringField) -> None:
         if field.data:

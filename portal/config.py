@@ -83,7 +83,7 @@ def _instance_secret_key(instance_path: Path) -> str:
             if key:
                 return key
             time.sleep(0.01)
-        raise RuntimeError(f"{path} is empty: delete it to generate a new key")
+        raise RuntimeError(f"{path} is empty: delete it to generate a new key") from None
     key = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key)

@@ -22,17 +22,20 @@ MESSAGES = {
     403: (_l("Access denied"),
           _l("You are not allowed to see this page. If you work for a municipality, log in with your staff account.")),
     404: (_l("Page not found"),
-          _l("This page does not exist or is no longer available. Check the address, or start again from the home page.")),
+          _l("This page does not exist or is no longer available. Check the address, or start "
+             "again from the home page.")),
     405: (_l("This action is not possible here"),
           _l("Go back to the previous page and use the buttons on the page.")),
     413: (_l("The file is too large"),
-          _l("What you sent is larger than the portal accepts. Each photo may be at most 10 MB: choose a smaller photo and try again.")),
+          _l("What you sent is larger than the portal accepts. Each photo may be at most 10 MB: "
+             "choose a smaller photo and try again.")),
     429: (_l("Too many attempts"),
           _l("You have made too many requests in a short time. Wait a few minutes, then try again.")),
     500: (_l("Something went wrong on our side"),
           _l("The error has been recorded. Please try again in a few minutes. If someone is in danger, call 112.")),
     503: (_l("The portal is temporarily unavailable"),
-          _l("The service is undergoing maintenance or is overloaded. Please try again in a few minutes. If someone is in danger, call 112.")),
+          _l("The service is undergoing maintenance or is overloaded. Please try again in a few "
+             "minutes. If someone is in danger, call 112.")),
 }
 
 
@@ -100,7 +103,7 @@ def _handle_database_error(error: DBAPIError) -> tuple[str, int]:
 
 
 def _handle_unexpected(error: Exception) -> tuple[str, int]:
-    log.exception("unhandled error on %s %s", request.method, loggable_path())
+    log.error("unhandled error on %s %s", request.method, loggable_path(), exc_info=error)
     return render_error(InternalServerError.code)
 
 

@@ -1,6 +1,8 @@
 """Extensions, created unbound so that ``create_app`` can bind them to each app it builds."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,6 +14,17 @@ from flask_wtf.csrf import CSRFProtect
 from portal.db import Base
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of the tables. At run time it is ``db.Model``: Flask-SQLAlchemy 3.1 builds it
+# from ``Base`` (its body copied, plus the table naming and ``query`` mixins), so it is not a
+# subclass of ``Base`` and mypy only sees an attribute of type ``type[Any]``, which it refuses as
+# a base class ("Name 'db.Model' is not defined"). For mypy it is ``Base`` itself, the
+# ``DeclarativeBase`` that declares everything the models use (the metadata, the type map,
+# ``Mapped`` columns); nothing in the portal uses ``Model.query``.
+if TYPE_CHECKING:
+    Model: TypeAlias = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

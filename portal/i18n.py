@@ -134,12 +134,28 @@ def negotiate(request: Request) -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
+#: Babel's locale for each language's dates: Belgian French and Dutch, and European English
+#: (day before month, 24-hour clock), never the United States' order.
+DATE_LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_BE"}
+#: Where a language's own pattern reads better than the locale's: "Saturday 12 December 2026"
+#: (CLDR's en_BE puts a comma after the weekday).
+_DATE_PATTERNS = {("en", "full"): "EEEE d MMMM y"}
+
+
+def date_locale(lang: str | None = None) -> str:
+    """The Babel locale that formats dates and times in ``lang``."""
+    lang = lang or current_language()
+    return DATE_LOCALES.get(lang, lang)
+
+
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """A moment in Brussels time, formatted the way the current language writes it."""
+    """A moment in Brussels time, the same way on every page: the day ("12 December 2026";
+    with the weekday for ``fmt="full"``), then the time ("09:03"), joined as each language
+    writes it ("12 décembre 2026 à 09:03", "12 december 2026 om 09:03")."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, fmt, tzinfo=babel_dates.get_timezone(TIMEZONE),
-                                       locale=current_language())
+    day = format_date(value, "full" if fmt == "full" else "long")
+    return gettext("%(day)s, %(time)s", day=day, time=format_time(value))
 
 
 def format_date(value: date | datetime | None, fmt: str = "long") -> str:
@@ -148,15 +164,28 @@ def format_date(value: date | datetime | None, fmt: str = "long") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(babel_dates.get_timezone(TIMEZONE)).date()
-    return babel_dates.format_date(value, fmt, locale=current_language())
+    lang = current_language()
+    return babel_dates.format_date(value, _DATE_PATTERNS.get((lang, fmt), fmt),
+                                   locale=date_locale(lang))
 
 
 def format_time(value: datetime | None, fmt: str = "short") -> str:
-    """A time of day in Brussels time."""
+    """A time of day in Brussels time, on the 24-hour clock ("09:03", "19:03")."""
     if value is None:
         return ""
     return babel_dates.format_time(value, fmt, tzinfo=babel_dates.get_timezone(TIMEZONE),
-                                   locale=current_language())
+                                   locale=date_locale())
+
+
+def bare_label(label: Any) -> str:
+    """A field's label without its final punctuation and the space before it, for "label: message"
+    ("Que s'est-il passé ?" becomes "Que s'est-il passé")."""
+    return str(label).strip().rstrip(".?:!;\u00a0\u202f ")
+
+
+def reference_span(reference: str) -> Markup:
+    """A reference or code in a page's sentence, kept on one line (it breaks at its hyphens)."""
+    return Markup('<span class="ref">%s</span>') % reference
 
 
 def init_app(app: Flask) -> None:
@@ -174,6 +203,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
+    app.jinja_env.filters["reference"] = reference_span
+    app.jinja_env.filters["bare_label"] = bare_label
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

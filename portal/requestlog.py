@@ -94,7 +94,7 @@ class JSONFormatter(logging.Formatter):
         return scrub(json.dumps(entry, ensure_ascii=False))
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to the process's standard error (gunicorn's error log, a terminal, journald),
     never to what a command's caller put in ``sys.stderr`` for its own messages."""
 
@@ -138,7 +138,7 @@ def init_app(app: Flask) -> None:
 
     # Each hook reads the context's objects once: every access through Flask's proxies costs.
     def _start() -> None:
-        context = g._get_current_object()  # type: ignore[attr-defined]
+        context = g._get_current_object()
         context.request_started = time.perf_counter()
         inbound = request.headers.get(REQUEST_ID_HEADER, "") if trust_proxy else ""
         context.request_id = inbound if _INBOUND_ID.match(inbound) else secrets.token_hex(8)
@@ -148,7 +148,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _log_request(response: Response) -> Response:
-        context = g._get_current_object()  # type: ignore[attr-defined]
+        context = g._get_current_object()
         current = request._get_current_object()  # type: ignore[attr-defined]
         started = context.get("request_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None

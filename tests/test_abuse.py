@@ -34,10 +34,36 @@ def test_too_fast_is_refused_then_accepted(app: Flask, client, monkeypatch) -> N
     html, fields = open_form(client, "nl", "vandalism")
     data = {**fields, "shown_at": hidden_value(html, "shown_at"), **report_data()}
     fast = client.post("/nl/report/new/vandalism", data=data)
-    assert fast.status_code == 422 and "Dat ging heel snel" in fast.get_data(as_text=True)
+    assert fast.status_code == 422 and "U hebt dit formulier heel snel ingevuld" in fast.get_data(as_text=True)
     real_time = abuse.time.time
     monkeypatch.setattr(abuse.time, "time", lambda: real_time() + 60)
     assert client.post("/nl/report/new/vandalism", data=data).status_code == 303
+
+
+def test_too_fast_does_not_hide_the_other_mistakes(app: Flask, client) -> None:
+    """Sent too fast with an empty description (the form's own check), a bad e-mail address and a
+    date to come (the portal's rules, which used to wait for a second sending): all show
+    at once, each at its field and in the summary under the field's own label, and the robot
+    check is a sentence of its own, never an internal field name."""
+    app.config["FORM_MIN_SECONDS"] = 3
+    html, fields = open_form(client, "fr", "vandalism")
+    data = {**fields, "shown_at": hidden_value(html, "shown_at"),
+            **report_data(description="", email="pas-une-adresse", occurred_on="2099-01-01")}
+    response = client.post("/fr/report/new/vandalism", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = page[page.index('id="error-summary"'):page.index("</div>", page.index('id="error-summary"'))]
+    items = re.findall(r"<li>(.*?)</li>", summary, re.DOTALL)
+    assert len(items) == 4, items
+    assert "Vous avez rempli ce formulaire très vite" in items[0] and "<a" not in items[0]
+    assert any("Que s&#39;est-il passé\u00a0: Décrivez ce qui s&#39;est passé." in item for item in items)
+    assert any("Adresse e-mail (facultatif)\u00a0: Indiquez une adresse e-mail valable" in item for item in items)
+    assert any("Date\u00a0: La date ne peut pas être dans le futur." in item for item in items)
+    for internal in ("Shown At", "shown_at:", "Website", "csrf_token"):
+        assert internal not in summary
+    # At the fields too, and what was typed comes back.
+    assert 'id="description-error"' in page and 'id="email-error"' in page
+    assert 'value="pas-une-adresse"' in page
 
 
 def test_forged_time_stamp_is_refused(app: Flask, client) -> None:

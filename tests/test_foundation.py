@@ -5,7 +5,6 @@ import stat
 import threading
 from pathlib import Path
 
-import pytest
 from flask import Flask
 
 from portal.config import load, normalise_database_url

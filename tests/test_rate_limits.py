@@ -4,11 +4,9 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import pytest
 from flask import Flask
 
 from tests.conftest import base_settings, csrf_token, redis_url
-
 
 
 def limited_app(tmp_path: Path, geo_cache: Path, name: str, **extra) -> Flask:

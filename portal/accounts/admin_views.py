@@ -54,8 +54,8 @@ def _show_account_error(error: services.AccountError, form: UserCreateForm | Mun
     elif isinstance(form, UserCreateForm) and error.code == "email_taken":
         form.email.errors.append(_("This e-mail address already has an account."))
     else:  # rules the form's own checks already keep (a role of the list, a long password)
-        getattr(form, "email", form.municipalities).errors.append(
-            _("The account could not be created. Check the form."))
+        field = form.email if isinstance(form, UserCreateForm) else form.municipalities
+        field.errors.append(_("The account could not be created. Check the form."))
 
 
 @bp.get("/")
@@ -90,7 +90,8 @@ def new_user() -> Any:
                                                lang=user.language),
                         request_url=external_url("accounts.reset_request", lang=user.language))
             db.session.commit()
-            flash(_("The account of %(name)s has been created. We have sent %(email)s a link to choose a password; it works for one hour.",
+            flash(_("The account of %(name)s has been created. We have sent %(email)s a link to "
+                    "choose a password; it works for one hour.",
                     name=user.name, email=user.email), "success")
             return redirect(url_for(".users"), code=303)
     return render_template("admin/user_new.html", form=form), form_status()

@@ -4,9 +4,9 @@ from __future__ import annotations
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from portal import geo
 from portal.accounts.services import MIN_PASSWORD_LENGTH
 from portal.forms import PortalForm
-from portal import geo
 from portal.i18n import _l, current_language
 
 
@@ -47,7 +47,6 @@ from portal.accounts.models import ROLE_TITLES  # noqa: E402
 from portal.config import LANGUAGE_AUTONYMS  # noqa: E402
 
 
-
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as checkboxes (the 19 municipalities)."""
 
@@ -70,19 +69,22 @@ class UserCreateForm(PortalForm):
     role = RadioField(_l("Role"), choices=[SelectChoice(code, title) for code, title in ROLE_TITLES.items()],
                       validators=[InputRequired(message=_l("Choose a role."))])
     municipalities = MultiCheckboxField(
-        _l("Municipalities"), description=_l("Municipal staff handle the reports of these municipalities; choose at least one for them."))
-    language = RadioField(_l("Language of the e-mails"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
+        _l("Municipalities"), description=_l("Municipal staff handle the reports of these "
+                                             "municipalities; choose at least one for them."))
+    language = RadioField(_l("Language of the e-mails"),
+                          choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
                           validators=[InputRequired(message=_l("Choose a language."))])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.municipalities.choices = _municipality_choices()
 
 
 class MunicipalitiesForm(PortalForm):
     municipalities = MultiCheckboxField(
-        _l("Municipalities"), description=_l("Municipal staff handle the reports of these municipalities; choose at least one for them."))
+        _l("Municipalities"), description=_l("Municipal staff handle the reports of these "
+                                             "municipalities; choose at least one for them."))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.municipalities.choices = _municipality_choices()

@@ -8,7 +8,7 @@ from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.i18n import _l
 from portal.territory.models import Municipality
 
@@ -35,7 +35,7 @@ staff_municipality = Table(
 )
 
 
-class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
+class StaffUser(UserMixin, Model):
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +87,7 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
         return str(ROLE_TITLES[self.role])
 
 
-class PasswordReset(db.Model):  # type: ignore[name-defined]
+class PasswordReset(Model):
     """A password-reset link: it expires and works once."""
 
     __tablename__ = "password_reset"
@@ -103,7 +103,7 @@ class PasswordReset(db.Model):  # type: ignore[name-defined]
     user: Mapped[StaffUser] = relationship()
 
 
-class StaffSession(db.Model):  # type: ignore[name-defined]
+class StaffSession(Model):
     """A log-in, kept on the server so that it can end: log-out, password reset, disable."""
 
     __tablename__ = "staff_session"
@@ -119,7 +119,7 @@ class StaffSession(db.Model):  # type: ignore[name-defined]
     ended_at: Mapped[datetime | None]
 
 
-class PasswordResetRequest(db.Model):  # type: ignore[name-defined]
+class PasswordResetRequest(Model):
     """An address someone asked a reset link for, until the e-mail worker handles it.
 
     The request only stores the address, whatever it is: whether an account exists is looked

@@ -74,7 +74,8 @@ def login() -> Response | str | tuple[str, int]:
                 session[PENDING_KEY] = {"id": user.id, "at": int(time.time()), "next": target}
                 return redirect(url_for("accounts.second_factor"), code=303)
             return _complete_login(user, target)
-        form.password.errors = [_("The e-mail address or the password is not right. After five failed attempts, the account is locked for 15 minutes.")]
+        form.password.errors = [_("The e-mail address or the password is not right. After five "
+                                  "failed attempts, the account is locked for 15 minutes.")]
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -110,7 +111,8 @@ def second_factor() -> Response | str | tuple[str, int]:
             accepted = services.check_totp(user, form.code.data, pending.get("secret"))
         except services.AccountLocked:
             session.pop(PENDING_KEY, None)
-            flash(_("After five failed attempts in a row, the account is locked for 15 minutes. Try again later."), "error")
+            flash(_("After five failed attempts in a row, the account is locked for 15 minutes. "
+                    "Try again later."), "error")
             return redirect(url_for("accounts.login"), code=303)
         if accepted:
             session.pop(PENDING_KEY, None)
@@ -144,7 +146,8 @@ def reset_request() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)  # the e-mail worker looks it up
         db.session.commit()
-        flash(_("If an account exists for this address, we have sent it a link to choose a new password. The link works once, for one hour."), "success")
+        flash(_("If an account exists for this address, we have sent it a link to choose a new "
+                "password. The link works once, for one hour."), "success")
         return redirect(url_for("accounts.login"), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/reset_request.html", form=form), status

@@ -68,5 +68,5 @@ def database_error(error: DBAPIError) -> Response:
 
 
 def unexpected(error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
     return open311_error(500, [str(error_pages.MESSAGES[500][1])])

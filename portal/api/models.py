@@ -7,7 +7,7 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
 class Scope:
@@ -18,7 +18,7 @@ class Scope:
     ALL = (SUBMIT, READ)
 
 
-class ApiKey(db.Model):  # type: ignore[name-defined]
+class ApiKey(Model):
     """A partner's key. The key itself is shown once when it is made and never stored."""
 
     __tablename__ = "api_key"

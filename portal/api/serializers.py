@@ -14,11 +14,11 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import Response
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import FileStorage, Headers, MultiDict
 
 from portal import geo
 from portal.config import LANGUAGES
-from portal.i18n import _, localized
+from portal.i18n import _, localized, ngettext
 from portal.reports.models import Category, Report
 from portal.reports.questions import Kind, Question, all_questions, questions_of
 from portal.reports.services import Draft, normalise_reference
@@ -231,9 +231,10 @@ def request_filter(args: MultiDict[str, str]) -> RequestFilter:
             if str(error) == "inverted":
                 problems.append(_field("start_date", _("The start must come before the end.")))
             else:
-                problems.append(_field("end_date", _(
-                    "The period may not be longer than %(days)s days.",
-                    days=services.DEFAULT_WINDOW.days)))
+                problems.append(_field("end_date", ngettext(
+                    "The period may not be longer than %(num)s day.",
+                    "The period may not be longer than %(num)s days.",
+                    services.DEFAULT_WINDOW.days)))
     status = args.get("status") or ""
     if status.strip(" "):
         parts = [part.strip(" ") for part in status.split(",")]
@@ -248,7 +249,7 @@ def request_filter(args: MultiDict[str, str]) -> RequestFilter:
     if size is None:
         problems.append(_field("page_size", _("Give a whole number from 1 to %(max)s.",
                                               max=services.MAX_PAGE_SIZE)))
-    if problems:
+    if problems or page is None or size is None:  # either None has added a problem
         raise ApiError(400, problems)
     query.page, query.page_size = page, size
     return query
@@ -260,7 +261,7 @@ def reference(text: str) -> str:
 
 
 def submission(form: MultiDict[str, str], files: MultiDict[str, FileStorage],
-               headers: Mapping[str, str], key: ApiKey,
+               headers: Headers | Mapping[str, str], key: ApiKey,
                language: str) -> tuple[Draft, list[FileStorage], dict[str, str]]:
     """Read a POST requests body into the portal's draft; returns it, the photos sent and the
     problems found in reading (field → message).

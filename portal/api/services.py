@@ -1,7 +1,8 @@
 """What the Open311 API does, in the portal's own terms: keys, services, finding and filing reports.
 
 Nothing here knows an Open311 field name (those live in ``serializers``): the API's parsers turn
-a request into the dataclasses below (a POST into the portal's own ``Draft``), and its serializers turn reports back into Open311.
+a request into the dataclasses below (a POST into the portal's own ``Draft``), and its serializers
+turn reports back into Open311.
 """
 from __future__ import annotations
 

@@ -26,7 +26,6 @@ from . import errors, openapi, serializers, services
 from .models import ApiKey, Scope
 from .serializers import ApiError, render
 
-
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 V2 = "/v2"
 #: Each partner key (else each address) may file this many requests; settable per deployment.

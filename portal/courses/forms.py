@@ -112,10 +112,12 @@ class SessionForm(PortalForm):
                           choices=lambda: [SelectChoice(code, title) for code, title in language_titles().items()],
                           validate_choice=False)
     organiser = SelectField(_l("Organiser"), choices=[], validate_choice=False,
-                            description=_l("The organiser manages the session and its lists. Without one, only administrators do."))
+                            description=_l("The organiser manages the session and its lists. "
+                                           "Without one, only administrators do."))
     venue_name = StringField(_l("Name of the place"),
                              description=_l("For example: Maison de quartier, Salle des fêtes."))
-    address = StringField(_l("Address"), description=_l("Street, number, postal code and place, as people would write it."))
+    address = StringField(_l("Address"), description=_l("Street, number, postal code and place, as "
+                                                        "people would write it."))
     municipality = SelectField(_l("Municipality"), choices=[], validate_choice=False)
     dates = FieldList(FormField(DateRowForm), min_entries=3, max_entries=MAX_DATES)
     capacity = NumberField(_l("Number of places"),

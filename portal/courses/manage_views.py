@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -23,11 +22,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from portal import csvfile, geo
 from portal.accounts.models import Role
+from portal.config import LANGUAGES
 from portal.courses import documents, exceptions, listing, organising, places
 from portal.courses.forms import (
     MAX_DATES,
@@ -45,8 +46,7 @@ from portal.courses.models import (
 from portal.db import utcnow
 from portal.errors import render_error
 from portal.extensions import csrf, db
-from portal.config import LANGUAGES
-from portal.i18n import _, _l, current_language, language_title, language_titles, localized, speaking
+from portal.i18n import _, _l, current_language, language_title, language_titles, localized, ngettext, speaking
 from portal.times import BRUSSELS
 
 bp = Blueprint("manage_courses", __name__, url_prefix="/<lang:lang>/manage/courses")
@@ -249,7 +249,7 @@ def _error_list(form: SessionForm) -> list[tuple[str, str, str]]:
     found = []
     for field in form:
         if field.name == "csrf_token":
-            for message in field.errors:
+            for _message in field.errors:
                 found.append(("", "", _("The form had expired. Check your answers and send it again.")))
         elif field.type == "FieldList":
             for number, row in enumerate(field, start=1):
@@ -322,8 +322,9 @@ def _save(session: CourseSession | None) -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("The changes have been saved."), "success")
     if offered:
-        flash(_("New places offered to the first people on the waiting list, by e-mail: %(count)s.",
-                count=offered), "success")
+        flash(ngettext("%(num)s new place offered by e-mail to the first person on the waiting list.",
+                         "%(num)s new places offered by e-mail to the first people on the waiting list.",
+                         offered), "success")
     return redirect(url_for(".show", session_id=saved.id), code=303)
 
 
@@ -394,7 +395,8 @@ def promote(session_id: int, registration_id: int) -> Response | tuple[str, int]
         return _render_show(organising.session_for(current_user, session_id), {registration_id: form}, 422)
     except exceptions.NoPlace:
         db.session.rollback()
-        _add_error(form.over_capacity, _("The session is full. Tick this box to take one person more, or first add a place to the session."))
+        _add_error(form.over_capacity, _("The session is full. Tick this box to take one person "
+                                         "more, or first add a place to the session."))
         return _render_show(organising.session_for(current_user, session_id), {registration_id: form}, 409)
     except exceptions.SessionClosed:
         db.session.rollback()
@@ -431,8 +433,10 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
             flash(_("The session is busy with other changes. Nothing was saved: send the form again."), "error")
             return redirect(url_for(".cancel", session_id=session_id), code=303)
         db.session.commit()
-        flash(_("The session has been cancelled. People told by e-mail, each in their own language: %(count)s.",
-                count=told), "success")
+        flash(ngettext("The session has been cancelled. %(num)s person has been told by e-mail, "
+                       "in their own language.",
+                       "The session has been cancelled. %(num)s people have been told by e-mail, "
+                       "each in their own language.", told), "success")
         return redirect(url_for(".show", session_id=session_id), code=303)
     return render_template("courses/manage/cancel.html", session=session, form=form,
                            seats=places.availability(session),

@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import NamedPerLanguage, per_language, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.i18n import _l, language_title
 
 if TYPE_CHECKING:
     from portal.territory.models import Municipality
 
-class CourseType(NamedPerLanguage, db.Model):  # type: ignore[name-defined]
+class CourseType(NamedPerLanguage, Model):
     """A kind of first-aid course (reference data, names stored per language)."""
 
     __tablename__ = "course_type"
@@ -47,7 +47,7 @@ class PracticalNotesPerLanguage:
     """Practical notes in each language: what to bring, how to get in (``localized(s, "notes")``)."""
 
 
-class CourseSession(PracticalNotesPerLanguage, db.Model):  # type: ignore[name-defined]
+class CourseSession(PracticalNotesPerLanguage, Model):
     """One course given on one or more dates, at one venue, in one language, for a few people."""
 
     __tablename__ = "course_session"
@@ -94,7 +94,7 @@ class CourseSession(PracticalNotesPerLanguage, db.Model):  # type: ignore[name-d
         return language_title(self.language)
 
 
-class CourseSessionDate(db.Model):  # type: ignore[name-defined]
+class CourseSessionDate(Model):
     """One day (or part of a day) of a session; multi-day courses have several."""
 
     __tablename__ = "course_session_date"
@@ -151,7 +151,7 @@ PURPOSE_TITLES = {
 }
 
 
-class Registration(db.Model):  # type: ignore[name-defined]
+class Registration(Model):
     """A person's place (or place in the queue) in a session.
 
     Personal fields are emptied by ``tick`` after the retention period; the row stays, so
@@ -216,7 +216,7 @@ class Registration(db.Model):  # type: ignore[name-defined]
         return str(PURPOSE_TITLES.get(self.purpose, self.purpose))
 
 
-class BookingLink(db.Model):  # type: ignore[name-defined]
+class BookingLink(Model):
     """A private link to a booking: each message carries its own; only the hash is stored.
 
     Several per booking, because the secret is never stored and so cannot be sent twice: a

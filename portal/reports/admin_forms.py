@@ -55,13 +55,15 @@ add_per_language_fields(CategoryForm, "description", lambda lang, title: TextAre
 class ContactForm(PortalForm):
     municipality = SelectField(_l("Municipality"), validators=[InputRequired(message=_l("Choose a municipality."))])
     category = SelectField(_l("Category"),
-                           description=_l("An address for one category replaces, for that category, the addresses for all categories."))
+                           description=_l("An address for one category replaces, for that "
+                                          "category, the addresses for all categories."))
     email = EmailField(_l("E-mail address"), validators=[
         InputRequired(message=_l("Give the e-mail address.")),
         Email(message=_l("Give a valid e-mail address, for example name@example.org."),
               check_deliverability=False),
         Length(max=320)])
-    language = RadioField(_l("Language of the e-mails"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
+    language = RadioField(_l("Language of the e-mails"),
+                          choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
                           validators=[InputRequired(message=_l("Choose a language."))])
 
 

@@ -30,19 +30,28 @@ class ReportForm(HumanCheck, PortalForm):
     kept_photos = HiddenField()
     description = TextAreaField(
         _l("What happened?"),
-        description=_l("Describe the facts in your own words: what you saw, what was taken or damaged, any detail that can help. At most 4,000 characters."),
+        description=_l("Describe the facts in your own words: what you saw, what was taken or "
+                       "damaged, any detail that can help. At most 4,000 characters."),
         validators=[InputRequired(message=_l("Describe what happened."))])
     occurred_on = DayField(_l("Date"), validators=[InputRequired(message=_l("Give the date of the facts."))])
     occurred_at_time = TimeOfDayField(_l("Approximate time"), description=_l("If you know it."),
                                       validators=[Optional()])
-    street = StringField(_l("Street and number"), description=_l("Or a place that can be found: a square, a stop, a school."))
-    postal_code = StringField(_l("Postal code"), validators=[InputRequired(message=_l("Give the postal code, for example 1050."))])
+    street = StringField(_l("Street and number"), description=_l("Or a place that can be found: a "
+                                                                 "square, a stop, a school."))
+    postal_code = StringField(_l("Postal code"), validators=[InputRequired(message=_l("Give the "
+                                                                                      "postal "
+                                                                                      "code, for "
+                                                                                      "example "
+                                                                                      "1050."))])
     latitude = HiddenField()
     longitude = HiddenField()
     photos = MultipleFileField(_l("Photos (optional)"),
-                               description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
+                               description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB "
+                                              "each. We remove their hidden data, such as the "
+                                              "place where they were taken."))
     email = EmailField(_l("E-mail address (optional)"),
-                       description=_l("To receive the reference and the updates of your report. Without it, your report is anonymous."))
+                       description=_l("To receive the reference and the updates of your report. "
+                                      "Without it, your report is anonymous."))
     phone = TelField(_l("Phone number (optional)"),
                      description=_l("Only if you agree that the municipality calls you about this report."))
     consent = BooleanField(
@@ -76,7 +85,9 @@ class AddInformationForm(HumanCheck, PortalForm):
     text = TextAreaField(_l("Additional information"),
                          description=_l("Anything new: what you learnt since, something you forgot."))
     photos = MultipleFileField(_l("Photos (optional)"),
-                               description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB each. We remove their hidden data, such as the place where they were taken."))
+                               description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB "
+                                              "each. We remove their hidden data, such as the "
+                                              "place where they were taken."))
 
 
 REFERENCE_FORMAT = _l("A reference has the form BX-7KQ2-M9XD: BX and two groups of four letters and digits.")

@@ -6,8 +6,18 @@ from datetime import timedelta
 from typing import Any
 
 from babel import dates as babel_dates
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
-                   send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -18,11 +28,29 @@ from portal.db import utcnow, writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, format_datetime, language_title, localized, ngettext
-from portal.reports import (batch, navigation, privacy, replies, saved_filters, services, similar, triage,
-                            uploads)
+from portal.reports import (
+    batch,
+    navigation,
+    privacy,
+    replies,
+    saved_filters,
+    services,
+    similar,
+    triage,
+    uploads,
+)
 from portal.reports.deadlines import past_target
-from portal.reports.forms import (ActionForm, AnswerForm, AssignForm, EraseForm, SaveFilterForm, SpamForm,
-                                  StatusForm, TextActionForm, TransferForm)
+from portal.reports.forms import (
+    ActionForm,
+    AnswerForm,
+    AssignForm,
+    EraseForm,
+    SaveFilterForm,
+    SpamForm,
+    StatusForm,
+    TextActionForm,
+    TransferForm,
+)
 from portal.reports.models import STATUS_TITLES, Report, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang:lang>/manage")
@@ -87,7 +115,7 @@ def save_filter() -> Any:
         else:
             db.session.commit()
             flash(_("Filter saved."), "success")
-            return redirect(url_for(".reports", **triage.parse_filters(request.args).query_args()), code=303)
+            return redirect(url_for(".reports", **_filter_args()), code=303)
     return _render_list(form, 422)
 
 
@@ -100,15 +128,14 @@ def delete_filter(filter_id: int) -> Any:
         abort(404)
     db.session.commit()
     flash(_("Filter deleted."), "success")
-    return redirect(url_for(".reports", **triage.parse_filters(request.args).query_args()), code=303)
+    return redirect(url_for(".reports", **_filter_args()), code=303)
 
 
 @bp.post("/reports/batch")
 def batch_action() -> Any:
     """One action on the reports ticked in the list; says how many were done and which not."""
-    filters = triage.parse_filters(request.args)
     form = ActionForm()
-    back = redirect(url_for(".reports", **filters.query_args()), code=303)
+    back = redirect(url_for(".reports", **_filter_args()), code=303)
     if not form.validate():
         flash(_("The action could not be done: check the form below."), "error")
         return back
@@ -138,6 +165,11 @@ def batch_action() -> Any:
     return back
 
 
+def _filter_args() -> dict[str, Any]:
+    """The list's filters of this request, to carry into the next address."""
+    return dict(triage.parse_filters(request.args).query_args())
+
+
 @bp.get("/reports/map")
 def report_map() -> str:
     """The filtered reports that have a position, on a map and as a list."""
@@ -164,7 +196,7 @@ def export() -> Response:
     filters = triage.parse_filters(request.args)
     rows = triage.export_rows(current_user, filters)
     with_contact = current_user.role == Role.STAFF
-    header = [_("Reference"), _("Status"), _("Category"), _("Municipality"), _("Sent on"),
+    header: list[object] = [_("Reference"), _("Status"), _("Category"), _("Municipality"), _("Sent on"),
               _("Date of the facts"), _("Street and number"), _("Postal code"), _("Overdue"),
               _("Assigned to"), _("Language")]
     if with_contact:
@@ -272,7 +304,7 @@ def act(reference: str, action: str) -> Any:
     """Apply one action; a change made meanwhile by a colleague is shown, never overwritten."""
     found = triage.report_for(current_user, reference)
     # The list's filters and order travel with the report page, for "back" and "next".
-    here = url_for(".report", reference=reference, **triage.parse_filters(request.args).query_args())
+    here = url_for(".report", reference=reference, **_filter_args())
     forms = _forms(found, acting=action)
     if action not in forms:
         abort(404)
@@ -286,7 +318,8 @@ def act(reference: str, action: str) -> Any:
         other = replies.looks_like_another_language(form.text.data or "", found.language)
         if other is not None:
             form.text.errors = [*form.text.errors, _(
-                "This text looks like %(other)s, but the resident reads %(expected)s. Check it, or tick the box below to send it as it is.",
+                "This text looks like %(other)s, but the resident reads %(expected)s. "
+                "Check it, or tick the box below to send it as it is.",
                 other=language_title(other), expected=language_title(found.language))]
             return _render_report(found, forms, 422)
     # A note or an answer adds to the timeline and changes nothing a colleague may have
@@ -320,7 +353,8 @@ def act(reference: str, action: str) -> Any:
         db.session.commit()
     except (triage.Conflict, StaleDataError):
         db.session.rollback()
-        flash(_("A colleague changed this report while you were reading it. Here is its new state: check it, then do your action again."), "error")
+        flash(_("A colleague changed this report while you were reading it. Here is its new state: "
+                "check it, then do your action again."), "error")
         if action in _TEXT_FIELDS:  # the text typed comes back, with the report as it is now
             fresh = triage.report_for(current_user, reference)
             forms = _forms(fresh, acting=action)
@@ -337,7 +371,7 @@ def act(reference: str, action: str) -> Any:
         return redirect(here, code=303)
     flash(_("Done."), "success")
     if action == "transfer" and not triage.can_see(current_user, found):
-        return redirect(url_for(".reports", **triage.parse_filters(request.args).query_args()), code=303)
+        return redirect(url_for(".reports", **_filter_args()), code=303)
     return redirect(here, code=303)
 
 

@@ -8,14 +8,14 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import NamedPerLanguage, per_language, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.i18n import _l
 
 if TYPE_CHECKING:
     from portal.accounts.models import StaffUser
 
 
-class Category(NamedPerLanguage, db.Model):  # type: ignore[name-defined]
+class Category(NamedPerLanguage, Model):
     """A kind of nuisance of the prevention plan; also an Open311 service."""
 
     __tablename__ = "category"
@@ -59,7 +59,7 @@ STATUS_TITLES = {
 }
 
 
-class Report(db.Model):  # type: ignore[name-defined]
+class Report(Model):
     """A nuisance reported by a resident (web form or Open311 partner)."""
 
     __tablename__ = "report"
@@ -145,7 +145,7 @@ class Report(db.Model):  # type: ignore[name-defined]
         return [event for event in self.events if event.public]
 
 
-class ReportPhoto(db.Model):  # type: ignore[name-defined]
+class ReportPhoto(Model):
     __tablename__ = "report_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,7 +174,7 @@ class EventKind:
     ERASED = "erased"
 
 
-class ReportEvent(db.Model):  # type: ignore[name-defined]
+class ReportEvent(Model):
     """One line of a report's timeline: who did what, when, and whether the reporter sees it."""
 
     __tablename__ = "report_event"
@@ -195,7 +195,7 @@ class ReportEvent(db.Model):  # type: ignore[name-defined]
     actor_user: Mapped[StaffUser | None] = relationship()
 
 
-class MunicipalContact(db.Model):  # type: ignore[name-defined]
+class MunicipalContact(Model):
     """Where a municipality wants new reports announced, per category or for all of them."""
 
     __tablename__ = "municipal_contact"
@@ -210,7 +210,7 @@ class MunicipalContact(db.Model):  # type: ignore[name-defined]
     language: Mapped[str] = mapped_column(String(2), default="fr")
 
 
-class AccessLog(db.Model):  # type: ignore[name-defined]
+class AccessLog(Model):
     """Every time a staff member was shown a reporter's personal data: who, what, when."""
 
     __tablename__ = "access_log"
@@ -228,7 +228,7 @@ class AccessLog(db.Model):  # type: ignore[name-defined]
     user: Mapped[StaffUser] = relationship()
 
 
-class SavedFilter(db.Model):  # type: ignore[name-defined]
+class SavedFilter(Model):
     """A staff member's named view of the work list ("overdue in Ixelles", "new vandalism")."""
 
     __tablename__ = "saved_filter"
@@ -248,7 +248,7 @@ class _ReplyTexts:
     """A reply's title (what staff pick) and text (what the resident reads), per language."""
 
 
-class ReplyTemplate(_ReplyTexts, db.Model):  # type: ignore[name-defined]
+class ReplyTemplate(_ReplyTexts, Model):
     """A ready answer to residents, in each language, kept by coordinators and administrators;
     staff insert the resident's language version in the answer box and edit it before sending."""
 

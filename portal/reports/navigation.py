@@ -7,6 +7,7 @@ filters any more (it was just acknowledged out of a "new" list) for its neighbou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, or_
 
@@ -36,9 +37,8 @@ def neighbours(user: StaffUser, filters: triage.Filters, report: Report) -> Neig
         (later, ascending, earlier, descending) if filters.oldest_first
         else (earlier, descending, later, ascending))
 
-    def first(condition: object, order: tuple[object, ...]) -> str | None:
+    def first(condition: Any, order: tuple[Any, ...]) -> str | None:
         query = triage._filtered(user, filters).where(condition).order_by(*order).limit(1)
-        found = db.session.scalars(query.with_only_columns(Report.reference)).first()
-        return found
+        return db.session.scalars(query.with_only_columns(Report.reference)).first()
 
     return Neighbours(previous=first(before, before_order), next=first(after, after_order))

@@ -17,8 +17,8 @@ from portal import geo
 from portal.accounts.models import StaffUser
 from portal.db import utcnow
 from portal.extensions import db
-from portal.reports.models import AccessLog, EventKind, Report, ReportEvent, Status
 from portal.notify.services import queue_email
+from portal.reports.models import AccessLog, EventKind, Report, ReportEvent, Status
 from portal.reports.services import contacts_for, staff_report_url
 from portal.reports.uploads import store
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import StaffUser
@@ -65,9 +65,13 @@ def save(user: StaffUser, name: str, filters: triage.Filters) -> SavedFilter:
 def remove(user: StaffUser, filter_id: int) -> bool:
     """Delete one of the person's filters; another person's is never touched (False)."""
     triage.require_report_role(user)
-    result = db.session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
-                                                          SavedFilter.user_id == user.id))
-    return bool(result.rowcount)
+    found = db.session.scalar(select(SavedFilter).where(SavedFilter.id == filter_id,
+                                                        SavedFilter.user_id == user.id))
+    if found is None:
+        return False
+    db.session.delete(found)
+    db.session.flush()
+    return True
 
 
 def arguments(saved: SavedFilter) -> dict[str, str]:

@@ -18,6 +18,7 @@ from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _
 from portal.notify.services import external_url, queue_email
+from portal.reports import questions
 from portal.reports.deadlines import add_working_days
 from portal.reports.models import (
     Category,
@@ -27,7 +28,6 @@ from portal.reports.models import (
     ReportEvent,
     ReportPhoto,
 )
-from portal.reports import questions
 from portal.reports.photos import MAX_PHOTOS, StoredPhoto
 from portal.reports.reference import CATEGORIES
 from portal.times import BRUSSELS

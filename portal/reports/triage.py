@@ -231,8 +231,8 @@ def status_counts(user: StaffUser, filters: Filters) -> dict[str, int]:
     """How many reports of each status match the other filters."""
     subquery = _filtered(user, filters, with_status=False).subquery()
     rows = db.session.execute(select(subquery.c.status, func.count()).group_by(subquery.c.status))
-    counts = {status: 0 for status in Status.ALL}
-    counts.update({status: count for status, count in rows})
+    counts = dict.fromkeys(Status.ALL, 0)
+    counts.update(rows.all())  # a list: a Result has keys(), so update() would take it for a mapping
     return counts
 
 

@@ -39,9 +39,12 @@ def photo_error_message(error: PhotoError) -> str:
     if error.code == "unsupported":
         return _("This file type is not accepted. Send a JPEG, PNG or WebP photo.")
     if error.code == "too_many_pixels":
-        return _("This image is too large for the portal to process. Send a photo straight from your phone's camera, or a smaller image.")
+        return _("This image is too large for the portal to process. Send a photo straight from "
+                 "your phone's camera, or a smaller image.")
     if error.code == "heic":
-        return _("This photo is in the HEIC format of iPhones, which the portal cannot read. On an iPhone, choose it in “Photo Library” rather than in “Choose File”: it is then sent as a JPEG. On a computer, save it as a JPEG first.")
+        return _("This photo is in the HEIC format of iPhones, which the portal cannot read. On an "
+                 "iPhone, choose it in “Photo Library” rather than in “Choose File”: it is then "
+                 "sent as a JPEG. On a computer, save it as a JPEG first.")
     return _("This file is not a photo the portal can read. Send a JPEG, PNG or WebP photo.")
 
 
@@ -84,7 +87,7 @@ class PendingPhotos:
             try:
                 self._store(upload)
             except PhotoError as error:
-                errors.append(f"{upload.filename[:80]}: {photo_error_message(error)}")
+                errors.append(f"{(upload.filename or '')[:80]}: {photo_error_message(error)}")
         return errors
 
     def accept_all(self, files: Iterable[FileStorage]) -> None:

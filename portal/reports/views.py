@@ -76,6 +76,10 @@ def new(code: str) -> Response | str | tuple[str, int]:
         form.submission_key.data = secrets.token_urlsafe(18)
     else:
         form_ok = form.validate()
+        if not form_ok:
+            # Every mistake at once: the portal's own rules too, not only the form's (a form
+            # sent too fast must not hide an empty description until it is sent again).
+            _attach_errors(form, services.validate(_draft(form, category.code, [])))
         files = request.files.getlist(form.photos.name)
         with uploads.PendingPhotos(uploads.kept(form.kept_photos.data,
                                                 form.submission_key.data)) as photos:
@@ -137,11 +141,12 @@ def _float(text: str | None) -> float | None:
 
 
 def _attach_errors(form: Any, errors: dict[str, str]) -> None:
-    """Put the service's messages next to their fields (position errors go to the address)."""
+    """Put the service's messages next to their fields (position errors go to the address);
+    a field that already says what is wrong keeps its one message."""
     for name, message in errors.items():
         target = {"location": "postal_code", "category": "description"}.get(name, name)
         field = form[target] if target in form else None
-        if field is not None:
+        if field is not None and not field.errors:
             field.errors = [*field.errors, message]
 
 

@@ -1,7 +1,8 @@
 """The pages every visitor sees first: the language choice, home, privacy and accessibility."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from portal.i18n import negotiate
 from portal.pagecache import same_for_everyone

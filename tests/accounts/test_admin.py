@@ -115,7 +115,7 @@ def test_create_user_sends_a_reset_link_and_the_user_can_log_in(app: Flask, peop
         [message] = db.session.scalars(select(OutboxMessage)).all()
         assert message.recipient == "nina@schaerbeek.example" and message.language == "nl"
         # A welcome, in her language, naming her role and municipalities: not a password reset.
-        assert message.subject == "Uw personeelsaccount op het Brussels preventieportaal"
+        assert message.subject == "Uw personeelsaccount op Preventieportaal Brussel"
         assert "Gemeentepersoneel" in message.body and "Elsene, Schaarbeek" in message.body
         assert "/nl/manage/password/reset\n" in message.body.replace("\r", "")
         assert "wachtwoord te wijzigen" not in message.body

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.db import utcnow
 from portal.extensions import db
 from tests.conftest import csrf_token
-from tests.staff import PASSWORD, login, make_user
+from tests.staff import login, make_user
 
 ANNA = "anna@example.org"
 PAGE = "/fr/manage/reports"
@@ -100,7 +100,8 @@ def test_log_out_everywhere_else(app: Flask, anna: int) -> None:
     assert page.count("<tr><td>") == 3 and "Ce navigateur" in page
     done = post_button(here, "/fr/manage/sessions", "/fr/manage/sessions/end-others")
     assert done.status_code == 303
-    assert "Vous avez été déconnecté de 2 autres navigateurs." in here.get(done.headers["Location"]).get_data(as_text=True)
+    after = here.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Vous avez été déconnecté de 2 autres navigateurs." in after
     assert (phone.get(PAGE).status_code, laptop.get(PAGE).status_code) == (302, 302)
     assert here.get(PAGE).status_code == 200
     page = here.get("/nl/manage/sessions").get_data(as_text=True)

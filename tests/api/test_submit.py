@@ -19,6 +19,7 @@ from portal.notify.models import OutboxMessage
 from portal.reports.models import Report, ReportPhoto
 from portal.reports.photos import reencode
 from portal.reports.services import REFERENCE_PATTERN, brussels_now
+from tests.accounts.served import TIMEOUT_S, race
 from tests.api.conftest import (
     API,
     FLAGEY_IXELLES,
@@ -27,7 +28,6 @@ from tests.api.conftest import (
     PARVIS_SAINT_GILLES,
     Key,
 )
-from tests.accounts.served import TIMEOUT_S, race
 from tests.reports.helpers import database_is_free, jpeg_with_gps
 
 

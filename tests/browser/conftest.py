@@ -68,8 +68,7 @@ def new_context(browser: Any, live_server: LiveServer, lang: str = "fr", *,
         route.abort()
 
     # Only requests to other hosts are intercepted (intercepting all would disable the cache).
-    context.route(lambda url: not (url.startswith(live_server.url + "/")
-                                   or url.startswith(("data:", "blob:"))), refuse)
+    context.route(lambda url: not url.startswith((live_server.url + "/", "data:", "blob:")), refuse)
     return context
 
 

@@ -9,8 +9,16 @@ from sqlalchemy import select
 
 from tests.browser.conftest import LANGS, LiveServer
 from tests.browser.measure import FOCUS_JS
-from tests.browser.portal_pages import (CATEGORIES, DETAILS, POSTAL_CODES, REFERENCE, facts_day,
-                                        file_report, municipality_name, submit)
+from tests.browser.portal_pages import (
+    CATEGORIES,
+    DETAILS,
+    POSTAL_CODES,
+    REFERENCE,
+    facts_day,
+    file_report,
+    municipality_name,
+    submit,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 #: The computed outline of portal.css's :focus-visible rule (--focus: #ffbf47).
@@ -48,7 +56,7 @@ def test_each_category_end_to_end(context_factory: Any, live_server: LiveServer,
         assert (report.category_code, report.municipality_nis, report.language,
                 report.postal_code) == (code, nis, lang, postal_code)
         assert report.occurred_on.isoformat() == facts_day()
-        assert report.details == {k: v for k, v in DETAILS.get(code, {}).items()}
+        assert report.details == dict(DETAILS.get(code, {}))
 
 
 def test_the_code_opens_the_report_on_another_phone(context_factory: Any, live_server: LiveServer) -> None:

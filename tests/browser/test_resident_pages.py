@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import LANGS, PHONE, LiveServer, new_context
-from tests.browser.measure import (BLOCKING_SCRIPTS_JS, MIN_TARGET, OVERFLOW_JS, SMALL_TARGETS_JS,
-                                   TARGETS, NetworkMeter)
+from tests.browser.measure import BLOCKING_SCRIPTS_JS, MIN_TARGET, OVERFLOW_JS, SMALL_TARGETS_JS, TARGETS, NetworkMeter
 from tests.browser.portal_pages import RESIDENT_PAGES, reach
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

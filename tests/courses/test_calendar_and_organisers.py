@@ -107,8 +107,8 @@ def test_session_validation(app: Flask, change: dict, field: str) -> None:
     from portal.db import utcnow
 
     start = utcnow() + timedelta(days=3)
-    values = dict(course_type_code="cpr-aed", language="fr", venue_name="Salle", address="Rue 1",
-                  municipality_nis="21001", capacity=12, dates=[(start, start + timedelta(hours=4))])
+    values = {"course_type_code": "cpr-aed", "language": "fr", "venue_name": "Salle", "address": "Rue 1",
+              "municipality_nis": "21001", "capacity": 12, "dates": [(start, start + timedelta(hours=4))]}
     values.update(change)
     with app.app_context():
         with pytest.raises(exceptions.Invalid) as invalid:

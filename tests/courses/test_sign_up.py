@@ -37,7 +37,7 @@ def test_list_shows_upcoming_sessions_with_places_left(app: Flask, client: Flask
     html = client.get("/fr/courses/").get_data(as_text=True)
     assert "Premiers secours pour le permis de conduire" in html
     assert "Réanimation et défibrillateur (RCP-DEA)" in html
-    assert "11 place(s) libre(s)" in html
+    assert "11 places libres" in html
     assert f'href="/fr/courses/{ixelles}"' in html and f'href="/fr/courses/{past}"' not in html
     # Soonest first: the CPR session (in 3 days) before the driving-licence one (in 10).
     assert html.index("De Kriekelaar") < html.index("Maison de quartier")

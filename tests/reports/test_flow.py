@@ -50,9 +50,11 @@ def test_each_category_in_each_language(app: Flask, client: FlaskClient, lang: s
     assert REFERENCE_PATTERN.match(report.reference)
     assert report.reference in html
     assert (report.category_code, report.municipality_nis, report.language) == (code, "21013", lang)
-    assert {"fr": "Saint-Gilles", "nl": "Sint-Gillis", "en": "Saint-Gilles / Sint-Gillis"}[lang] in html
-    assert {"fr": "Zone de police : Midi (5341)", "nl": "Politiezone: Zuid (5341)",
-            "en": "Police zone: Brussels-South (Midi) (5341)"}[lang] in html
+    assert {"fr": "par la commune de Saint-Gilles.", "nl": "door de gemeente Sint-Gillis.",
+            "en": "by the municipality of Saint-Gilles."}[lang] in html
+    assert {"fr": "Zone de police\u00a0: Midi.", "nl": "Politiezone: Zuid.",
+            "en": "Police zone: Midi."}[lang] in html
+    assert "5341" not in html  # residents know the zone by its name
     if code == "transport-pickpocketing":
         assert report.details == {"line": "71", "stop": "Flagey"}
     if code == "vehicle-theft":
@@ -103,7 +105,7 @@ def test_shared_postal_code_without_location_asks(app: Flask, client: FlaskClien
     assert response.status_code == 200 and reports(app) == []
     assert "Bruxelles" in page and "Ixelles" in page and 'name="municipality"' in page
     assert "Graffiti on the school wall" in page  # what was typed is kept
-    html = confirmation(client, client.post("/fr/report/new/burglary", data={**data, "municipality": "21009"}))
+    confirmation(client, client.post("/fr/report/new/burglary", data={**data, "municipality": "21009"}))
     assert reports(app)[0].municipality_nis == "21009"
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 import re
-import zlib
 import struct
+import zlib
 
 import pytest
 from PIL import Image

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -16,7 +14,7 @@ from portal.notify.models import OutboxMessage
 from portal.reports.models import AccessLog, MunicipalContact, Report
 from portal.reports.privacy import months_ago
 from tests.conftest import csrf_token
-from tests.reports.helpers import jpeg_with_gps, post_report
+from tests.reports.helpers import post_report
 from tests.reports.test_manage import World, client_as, world  # noqa: F401 - fixture
 from tests.staff import action_fields
 
@@ -24,7 +22,7 @@ from tests.staff import action_fields
 def report(app: Flask) -> Report:
     with app.app_context():
         found = db.session.scalar(select(Report))
-        found.photos, found.events  # load them
+        _ = found.photos, found.events  # load them
         return found
 
 
@@ -34,7 +32,8 @@ def test_spam_is_hidden_from_lists_and_statistics_but_kept(app: Flask, world: Wo
     page = client.get(url).get_data(as_text=True)
     assert client.post(url + "/spam", data=action_fields(page, "spam")).status_code == 303
     assert f'/manage/reports/{world.reference}"' not in client.get("/fr/manage/reports").get_data(as_text=True)
-    assert f'/manage/reports/{world.reference}?spam=1"' in client.get("/fr/manage/reports?spam=1").get_data(as_text=True)
+    spam_list = client.get("/fr/manage/reports?spam=1").get_data(as_text=True)
+    assert f'/manage/reports/{world.reference}?spam=1"' in spam_list
     assert "Vandalisme et dégradations</th><td>1</td>" not in client.get("/fr/manage/statistics").get_data(as_text=True)
     assert client.get(url).status_code == 200 and report(app).spam
 

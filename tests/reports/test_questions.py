@@ -10,8 +10,8 @@ from portal.extensions import db
 from portal.i18n import speaking
 from portal.reports.models import Report
 from portal.reports.questions import all_questions, check_answers, normalise_plate, questions_of
-from tests.staff import login, make_user
 from tests.reports.helpers import open_form, post_report
+from tests.staff import login, make_user
 
 
 @pytest.mark.parametrize(("typed", "stored"), [

@@ -256,7 +256,7 @@ def test_reporter_says_it_is_over(app: Flask, client: FlaskClient, kind: str, te
     assert text in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_report_made_while_smtp_is_down_is_kept_and_mailed_later(app: Flask, client: FlaskClient, smtp) -> None:  # noqa: F811
+def test_report_made_while_smtp_is_down_is_kept_and_mailed_later(app: Flask, client: FlaskClient, smtp) -> None:
     from portal.db import utcnow
     from portal.notify.sender import send_due
 

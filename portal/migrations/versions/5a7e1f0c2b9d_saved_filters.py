@@ -1,7 +1,7 @@
 """saved_filter: each staff member's named filters of the work list
 
 Revision ID: 5a7e1f0c2b9d
-Revises: ebf73494d909
+Revises: a1f0c3d5e7b9
 Create Date: 2026-11-30 23:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5a7e1f0c2b9d'
-down_revision = 'ebf73494d909'
+down_revision = 'a1f0c3d5e7b9'
 branch_labels = None
 depends_on = None
 
