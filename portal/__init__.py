@@ -167,10 +167,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(manage_bp)
     from portal.accounts.admin_views import bp as admin_bp
+    from portal.reports.admin_replies import bp as reply_templates_bp
     from portal.reports.admin_views import bp as reports_admin_bp
 
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_admin_bp)
+    app.register_blueprint(reply_templates_bp)
     from portal.courses.manage_views import bp as manage_courses_bp
 
     app.register_blueprint(manage_courses_bp)

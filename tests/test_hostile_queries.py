@@ -89,6 +89,7 @@ def world(app: Flask) -> World:
     return World(
         values={"lang": "en", "session_id": session_id, "registration_id": booking.registration.id,
                 "photo_id": photo_id, "contact_id": 1, "user_id": ids["organiser"],
+                "filter_id": 1, "template_id": 1,
                 "reference": reference, "code": "vandalism", "rest": "v2/nothing.json"},
         by_endpoint={
             "courses.booking": {"token": booking.token}, "courses.accept": {"token": booking.token},

@@ -1,4 +1,4 @@
-"""The administrators' forms for reports' reference data: a category, a contact address."""
+"""The administrators' forms for reports' reference data: a category, a contact address, a reply template."""
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -65,3 +65,22 @@ class ContactForm(PortalForm):
     language = RadioField(_l("Language of the e-mails"),
                           choices=[SelectChoice(code, name) for code, name in LANGUAGE_AUTONYMS.items()], default="fr",
                           validators=[InputRequired(message=_l("Choose a language."))])
+
+
+class ReplyTemplateForm(PortalForm):
+    """A reply template: the category it answers and its title and text in each language."""
+
+    category = SelectField(_l("Category"), validate_choice=True)
+
+    def values(self) -> dict[str, object]:
+        texts = {f"{field}_{lang}": self[f"{field}_{lang}"].data for lang in LANGUAGES
+                 for field in ("title", "text")}
+        return {"category_code": self.category.data or None, **texts}
+
+
+add_per_language_fields(ReplyTemplateForm, "title", lambda lang, title: StringField(
+    _l("Title in %(language)s", language=title),
+    validators=[InputRequired(message=_l("Give the title.")), Length(max=120)]))
+add_per_language_fields(ReplyTemplateForm, "text", lambda lang, title: TextAreaField(
+    _l("Text in %(language)s", language=title),
+    validators=[InputRequired(message=_l("Give the text.")), Length(max=4000)]))

@@ -30,3 +30,13 @@ def add_working_days(start: datetime, days: int) -> datetime:
         if is_working_day(day):
             remaining -= 1
     return datetime.combine(day, time(23, 59, 59), BRUSSELS).astimezone(UTC)
+
+
+def past_target(status: str, acknowledge_due_at: datetime | None, close_due_at: datetime | None,
+                now: datetime) -> timedelta | None:
+    """How far past its target a report is (acknowledgement while new, closing while open)."""
+    from portal.reports.models import Status
+
+    due = acknowledge_due_at if status == Status.NEW else (
+        close_due_at if status in Status.OPEN else None)
+    return now - due if due is not None and due < now else None

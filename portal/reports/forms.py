@@ -1,9 +1,10 @@
-"""The residents' forms. Types and required fields here; the portal's rules in services."""
+"""The residents' and staff's report forms. Types and required fields here; the portal's rules in services."""
 from __future__ import annotations
 
 from typing import Any
 
 from wtforms import (
+    BooleanField,
     EmailField,
     Field,
     HiddenField,
@@ -14,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from portal.abuse import HumanCheck
 from portal.config import LANGUAGE_AUTONYMS, LANGUAGES
@@ -209,6 +210,12 @@ class TextActionForm(ActionForm):
     text = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text first."))])
 
 
+class AnswerForm(TextActionForm):
+    """The answer to the resident; a text that looks like another language needs a second look."""
+
+    any_language = BooleanField(_l("Send it anyway: the text is right as it is"))
+
+
 class SpamForm(ActionForm):
     """A button: mark as spam, or not spam after all."""
 
@@ -222,3 +229,11 @@ class TransferForm(ActionForm):
     municipality = RadioField(_l("Competent municipality"), choices=[], validate_choice=False)
     reason = TextAreaField(_l("Reason for the transfer"),
                            validators=[InputRequired(message=_l("Give the reason for the transfer."))])
+
+
+class SaveFilterForm(PortalForm):
+    """Save the work list's current filters under a name."""
+
+    name = StringField(_l("Name of this filter"), description=_l("For example: overdue vandalism"),
+                       validators=[InputRequired(message=_l("Give the filter a name.")),
+                                   Length(max=80)])

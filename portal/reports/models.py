@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import NamedPerLanguage, utcnow
+from portal.db import NamedPerLanguage, per_language, utcnow
 from portal.extensions import Model
 from portal.i18n import _l
 
@@ -287,9 +287,42 @@ class AccessLog(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     #: The report seen; empty for an export of several reports.
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
-    #: "report" (the page with contact data), "photo", "export".
+    #: "report" (the page with contact data), "print" (the print view), "photo", "export".
     what: Mapped[str] = mapped_column(String(20))
     #: For an export: how many reports and with which filters.
     detail: Mapped[str] = mapped_column(String(500), default="")
 
     user: Mapped[StaffUser] = relationship()
+
+
+class SavedFilter(Model):
+    """A staff member's named view of the work list ("overdue in Ixelles", "new vandalism")."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    #: The list's query string, as ``triage.Filters.query_args`` writes it (only known keys).
+    query: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@per_language(title=lambda: mapped_column(String(120), nullable=False),
+              text=lambda: mapped_column(Text, nullable=False))
+class _ReplyTexts:
+    """A reply's title (what staff pick) and text (what the resident reads), per language."""
+
+
+class ReplyTemplate(_ReplyTexts, Model):
+    """A ready answer to residents, in each language, kept by coordinators and administrators;
+    staff insert the resident's language version in the answer box and edit it before sending."""
+
+    __tablename__ = "reply_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The category it answers; none: offered for every category.
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("category.code", ondelete="CASCADE"),
+                                                      index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
