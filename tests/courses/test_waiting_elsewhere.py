@@ -111,8 +111,9 @@ def test_an_organiser_cannot_give_a_second_place(app: Flask) -> None:
         try:
             organising.promote(db.session.get(Registration, waiting.id), "Urgent", allow_over_capacity=True)
         except organising.Invalid as refused:
-            # Outside a request the message is in the default language (French).
-            assert "autre session" in str(refused.errors["registration"])
+            # Outside a request the language is the default one or the last request's.
+            message = str(refused.errors["registration"])
+            assert "autre session" in message or "another session" in message
         else:
             raise AssertionError("a second place was given")
         db.session.rollback()

