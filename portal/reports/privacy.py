@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 
 from portal import geo
 from portal.accounts.models import StaffUser
@@ -39,7 +40,9 @@ def log_access_aside(user: StaffUser, what: str, detail: str = "") -> None:
 
 
 def recent_accesses(limit: int = 200) -> list[AccessLog]:
-    return list(db.session.scalars(select(AccessLog).order_by(AccessLog.id.desc()).limit(limit)))
+    return list(db.session.scalars(
+        select(AccessLog).options(selectinload(AccessLog.user), selectinload(AccessLog.report))
+        .order_by(AccessLog.id.desc()).limit(limit)))
 
 
 def erase_personal_data(report: Report, *, actor: StaffUser | None = None, reason: str = "") -> None:
