@@ -7,8 +7,9 @@ read, so an administrator reading Dutch sees Dutch whatever the language of the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -17,11 +18,24 @@ from portal.extensions import db
 from portal.i18n import _, current_language, format_date, localized, ngettext
 from portal.reports.models import STATUS_TITLES, AccessLog, Category
 
+T = TypeVar("T")
 
-def export_detail(count: int, filters: dict[str, str]) -> str:
-    """What an export entry stores: its size and its filters, as JSON (at most 500 characters)."""
+
+def export_detail(count: int | None, filters: dict[str, str]) -> str:
+    """What an export entry stores: its size (``None`` until the file has been written) and its
+    filters, as JSON of at most 500 characters."""
     text = json.dumps({"count": count, "filters": filters}, ensure_ascii=False)
     return text if len(text) <= 500 else json.dumps({"count": count, "filters": {}})
+
+
+def counted(rows: Iterable[T], done: Callable[[int], None]) -> Iterator[T]:
+    """``rows`` unchanged; ``done(number of rows)`` once the last has been read, so that a
+    streamed export's size is logged without a second query."""
+    number = 0
+    for row in rows:
+        number += 1
+        yield row
+    done(number)
 
 
 def _filter_value(key: str, value: str, categories: dict[str, str]) -> str:
@@ -66,9 +80,11 @@ def describe(entry: AccessLog) -> str:
                 else _("a photo of a report since deleted"))
     try:
         stored: Any = json.loads(entry.detail)
-        count, filters = int(stored["count"]), dict(stored["filters"])
+        count, filters = stored["count"], dict(stored["filters"])
     except (ValueError, KeyError, TypeError):  # an entry written before the detail was JSON
         return _("export (%(detail)s)", detail=entry.detail) if entry.detail else _("export")
+    if not isinstance(count, int):  # still being written, or interrupted
+        return _("export, not finished; filters: %(filters)s", filters=_filters_text(filters))
     return ngettext("export of %(num)s report; filters: %(filters)s",
                     "export of %(num)s reports; filters: %(filters)s",
                     count, filters=_filters_text(filters))

@@ -110,10 +110,12 @@ def export() -> Response:
     filters = triage.parse_filters(request.args)
     triage.require_report_role(current_user)
     lang = current_language()
-    privacy.log_access_aside(current_user, "export", detail=access_words.export_detail(
-        triage.count(current_user, filters), filters.query_args()))
+    entry = privacy.log_access_aside(current_user, "export",
+                                     detail=access_words.export_detail(None, filters.query_args()))
     header: list[object] = list(report_export.header(current_user))
-    lines = itertools.chain([header], report_export.rows(current_user, filters, lang))
+    rows = access_words.counted(report_export.rows(current_user, filters, lang), lambda count: (
+        privacy.complete_access_aside(entry, access_words.export_detail(count, filters.query_args()))))
+    lines = itertools.chain([header], rows)
     delimiter = report_export.separator(lang, request.args.get("sep", ""))
     return csvfile.stream(stream_with_context(csvfile.chunks(lines, delimiter)), "reports.csv")
 

@@ -276,11 +276,6 @@ def status_counts(user: StaffUser, filters: Filters) -> dict[str, int]:
     return counts
 
 
-def count(user: StaffUser, filters: Filters) -> int:
-    """How many reports the filtered list holds (the size of an export, for its log entry)."""
-    return db.session.scalar(select(func.count()).select_from(filtered(user, filters).subquery())) or 0
-
-
 def export_rows(user: StaffUser, filters: Filters, limit: int = 100_000) -> Sequence[Report]:
     """Every report matching the filters, for the CSV export."""
     require_report_role(user)

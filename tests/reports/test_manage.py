@@ -59,15 +59,17 @@ def client_as(app: Flask, role: str) -> FlaskClient:
 
 GET_URLS = ["/fr/manage/reports", "/fr/manage/reports/export.csv", "/fr/manage/reports/{ref}",
             "/fr/manage/reports/{ref}/photos/{photo}", "/fr/manage/reports?q={ref}",
-            "/fr/manage/statistics", "/fr/manage/reports/map", "/fr/manage/"]
+            "/fr/manage/statistics", "/fr/manage/reports/map", "/fr/manage/",
+            "/fr/manage/statistics?preset=custom&first=2026-01-01&last=2026-12-31",
+            "/fr/manage/access-log"]
 ACTIONS = ["acknowledge", "note", "answer", "status", "assign", "transfer"]
 EXPECTED_GET = {  # role -> status per URL of GET_URLS
-    "anonymous": [302, 302, 302, 302, 302, 302, 302, 302],
-    "staff-own": [200, 200, 200, 200, 200, 200, 200, 302],
-    "staff-other": [200, 200, 404, 404, 200, 200, 200, 302],
-    "coordinator": [200, 200, 200, 200, 200, 200, 200, 302],
-    "organiser": [403, 403, 403, 403, 403, 403, 403, 302],
-    "admin": [403, 403, 403, 403, 403, 403, 403, 200],
+    "anonymous": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "staff-own": [200, 200, 200, 200, 200, 200, 200, 302, 200, 403],
+    "staff-other": [200, 200, 404, 404, 200, 200, 200, 302, 200, 403],
+    "coordinator": [200, 200, 200, 200, 200, 200, 200, 302, 200, 403],
+    "organiser": [403, 403, 403, 403, 403, 403, 403, 302, 403, 403],
+    "admin": [403, 403, 403, 403, 403, 403, 403, 200, 403, 200],
 }
 EXPECTED_POST = {"anonymous": 400, "staff-own": 303, "staff-other": 404, "coordinator": 303,
                  "organiser": 403, "admin": 403}
