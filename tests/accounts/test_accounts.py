@@ -265,7 +265,8 @@ def test_the_key_comes_with_a_qr_code_and_admins_find_administration(app: Flask,
     client.post("/nl/manage/login", data={"csrf_token": csrf_token(page), "email": "boss@example.org",
                                           "password": PASSWORD})
     page = client.get("/nl/manage/login/code").get_data(as_text=True)
-    image = re.search(r'<img class="totp-qr" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]* alt="([^"]+)"', page)
+    image = re.search(r'<img class="totp-qr" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"'
+                      r'[^>]* alt="([^"]+)"', page)
     assert image is not None, page
     svg = base64.b64decode(image.group(1)).decode()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "<path" in svg
