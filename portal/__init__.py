@@ -38,6 +38,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
 
     geo.configure_cache(app.config["GEO_CACHE_DIR"])
     _import_models()
+    _import_notifications()
     _init_extensions(app)
     _init_languages(app)
     _register_blueprints(app)
@@ -64,6 +65,13 @@ def _import_models() -> None:
     import portal.notify.models
     import portal.reports.models
     import portal.territory.models  # noqa: F401
+
+
+def _import_notifications() -> None:
+    """Every message kind must be registered before the outbox worker renders one."""
+    import portal.accounts.notifications
+    import portal.courses.notifications
+    import portal.reports.notifications  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:

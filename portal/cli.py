@@ -135,10 +135,11 @@ def outbox_send(loop: bool, interval: float) -> None:
                 db.session.remove()
                 time.sleep(interval)
                 continue
-            done = report.sent + report.failed + report.skipped
+            done = report.sent + report.failed + report.skipped + report.dropped
             if done or not loop:
+                dropped = f", {report.dropped} dropped" if report.dropped else ""
                 click.echo(f"Outbox: {report.sent} sent, {report.failed} failed, "
-                           f"{report.skipped} skipped.")
+                           f"{report.skipped} skipped{dropped}.")
             if not loop:
                 return
             if done < limit:  # a full batch means more are waiting: no pause then

@@ -69,6 +69,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAP_TILE_URL": ("", str),
     #: The tiles' attribution as HTML (e.g. "&copy; OpenStreetMap contributors"), shown with them.
     "MAP_TILE_ATTRIBUTION": ("", str),
+    #: New reports reach a municipality's contact address as one digest every this many minutes
+    #: (0: one e-mail per report, at once).
+    "NEW_REPORT_DIGEST_MINUTES": (15, int),
+    #: Police-on-web, the federal police's online declaration service, linked from the next-step
+    #: advice ("{lang}" becomes fr or nl; see portal/reports/next_step.py).
+    "POLICE_ON_WEB_URL": ("https://www.police.be/{lang}/police-on-web", str),
 }
 
 

@@ -33,10 +33,16 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 #: Per client address. Generous enough for a family or an office behind one address; tight
 #: enough to stop guessing references, passwords or flooding a municipality with reports.
+#: Reports, additions to a report and course sign-ups count only what was accepted (see
+#: ``portal.ratelimits``): per address with a budget for a school's or a mobile operator's shared
+#: address, and per browser session ("…_session"), with a far higher guard on every POST.
 LIMITS = {
-    "report": "20 per hour",
+    "report": "120 per hour",
+    "report_session": "10 per hour",
     "tracking": "20 per 10 minutes",
     "login": "10 per minute;50 per hour",
     "password_reset": "5 per hour",
-    "course_sign_up": "20 per hour",
+    "course_sign_up": "120 per hour",
+    "course_sign_up_session": "10 per hour",
+    "form_posts": "600 per hour",
 }

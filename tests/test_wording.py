@@ -12,6 +12,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from flask import Flask
 
+from tests.outbox import mails
+
 ROOT = Path(__file__).resolve().parents[1]
 LANGS = ["fr", "nl", "en"]
 #: A plural written with brackets instead of ngettext: "place(s)", "werkdag(en)", "prévenu(e)".
@@ -130,10 +132,7 @@ def test_every_municipality_row_has_its_sentence_forms(app: Flask) -> None:
 ])
 def test_the_confirmation_and_its_email_name_the_municipality_in_a_sentence(
         app: Flask, client, lang: str, nis: str, sentence: str) -> None:
-    from sqlalchemy import select
 
-    from portal.extensions import db
-    from portal.notify.models import OutboxMessage
     from tests.reports.helpers import post_report
 
     postal_code = {"21009": "1050", "21004": "1000"}[nis]
@@ -145,8 +144,7 @@ def test_the_confirmation_and_its_email_name_the_municipality_in_a_sentence(
     zone = {("fr", "21009"): "Bruxelles-Capitale Ixelles", ("nl", "21009"): "Brussel-Hoofdstad Elsene",
             ("en", "21009"): "Brussels-Capital Ixelles"}.get((lang, nis), "")
     assert zone in page and "5339" not in page  # the zone residents know, without its number
-    with app.app_context():
-        bodies = [m.body for m in db.session.scalars(select(OutboxMessage))]
+    bodies = [m.body for m in mails(app)]
     [received] = [body for body in bodies if "jan@example.be" not in body and sentence[-20:] in body]
     assert " / " not in received
     assert wording_problems(received) == []
@@ -193,11 +191,9 @@ def test_every_email_of_the_report_and_course_flows_reads_right(app: Flask, clie
     """Reports, the lost-code link, staff notices, course confirmations, the waiting list and a
     cancelled session, in the three languages: no bracket plural, no internal name, no bilingual
     municipality pair, and a salutation and a closing in each."""
-    from sqlalchemy import select
 
     from portal.courses import organising
     from portal.extensions import db
-    from portal.notify.models import OutboxMessage
     from tests.courses.helpers import make_session, sign_up_direct
     from tests.reports.helpers import post_report
 
@@ -210,7 +206,7 @@ def test_every_email_of_the_report_and_course_flows_reads_right(app: Flask, clie
     with app.app_context():
         organising.cancel_session(session_id)
         db.session.commit()
-        messages = db.session.scalars(select(OutboxMessage)).all()
+    messages = mails(app)
     # Per language: the report received, the place or the waiting list, the cancellation.
     assert sorted(m.language for m in messages) == sorted(LANGS * 3)
     closings = {"fr": "Bien à vous,", "nl": "Met vriendelijke groeten,", "en": "Kind regards,"}

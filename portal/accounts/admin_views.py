@@ -15,7 +15,6 @@ from portal.errors import render_error
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.i18n import _, current_language
-from portal.notify.services import external_url, queue_email
 
 bp = Blueprint("admin", __name__, url_prefix="/<lang:lang>/manage/admin")
 
@@ -78,17 +77,12 @@ def new_user() -> Any:
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user, secret = services.invite_user(
+            user, _secret = services.invite_user(
                 form.email.data, form.name.data, form.role.data,
                 municipalities=form.municipalities.data or [], language=form.language.data)
         except services.AccountError as error:
             _show_account_error(error, form)
         else:
-            queue_email(user.email, "staff_welcome", user.language, user=user,
-                        municipalities=sorted(m.name(user.language) for m in user.municipalities),
-                        reset_url=external_url("accounts.reset_password", token=secret,
-                                               lang=user.language),
-                        request_url=external_url("accounts.reset_request", lang=user.language))
             db.session.commit()
             flash(_("The account of %(name)s has been created. We have sent %(email)s a link to "
                     "choose a password; it works for one hour.",

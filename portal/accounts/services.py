@@ -10,11 +10,11 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts import notifications
 from portal.accounts.models import PasswordReset, PasswordResetRequest, Role, StaffUser
 from portal.accounts.sessions import end_sessions
 from portal.db import utcnow
 from portal.extensions import db
-from portal.notify.services import external_url, queue_email
 from portal.requestlog import current_request_id
 from portal.territory.models import Municipality
 from portal.tokens import hash_secret
@@ -258,10 +258,7 @@ def handle_reset_requests(limit: int = 100) -> int:
             started = start_password_reset(row.email)
             if started is not None:
                 user, secret = started
-                queue_email(user.email, "password_reset", user.language, request_id=row.request_id,
-                            user=user,
-                            reset_url=external_url("accounts.reset_password", token=secret,
-                                                   lang=user.language))
+                notifications.password_reset(user, secret, request_id=row.request_id)
             db.session.delete(row)
         db.session.commit()
         handled += len(rows)
@@ -350,12 +347,13 @@ def invite_user(email: str, name: str, role: str, *, municipalities: list[str] |
     """Create an account nobody knows the password of, and a reset secret to choose one.
 
     The administrator never sees nor chooses the password: the new colleague sets it with
-    the link of the welcome e-mail (the caller queues it in the same transaction).
+    the link of the welcome e-mail, queued here in the same transaction.
     """
     user = create_user(email, name, role, secrets.token_urlsafe(32),
                        municipalities=municipalities, language=language)
     started = start_password_reset(user.email)
     assert started is not None  # a new account is active
+    notifications.welcome(*started)
     return started
 
 

@@ -139,9 +139,12 @@ def service_definition(category: Category) -> dict[str, Any]:
     for order, question in enumerate(questions_of(category.questions), start=2):
         attribute: dict[str, Any] = {
             "variable": True, "code": question.name, "datatype": "string",
-            "required": question.required, "order": order, "description": str(question.label),
+            "required": question.required, "order": order, "description": question.heading(),
             "datatype_description": str(question.hint or ""),
         }
+        if question.kind == Kind.TIME:
+            attribute["datatype_description"] = _(
+                "A time of day such as 17:30 (HH:MM, Brussels time, on the date of the facts).")
         if question.kind == Kind.CHOICE:
             attribute["datatype"] = "singlevaluelist"
             attribute["values"] = [{"key": key, "name": str(label)} for key, label in question.choices]
@@ -545,6 +548,8 @@ def request_parameters() -> list[dict[str, Any]]:
 def _question_schema(question: Question) -> dict[str, Any]:
     if question.kind == Kind.CHOICE:
         return {"type": "string", "enum": [key for key, _label in question.choices]}
+    if question.kind == Kind.TIME:
+        return _text(pattern="^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$")
     return _text(maxLength=question.max_length)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal import csvfile, geo
-from portal.courses.exceptions import Invalid
-from portal.courses.models import CourseSession, CourseSessionDate, Registration
+from portal.courses.attendance import attestation_days, may_have_attestation
+from portal.courses.models import CourseSession, CourseSessionDate, Registration, RegistrationStatus
 from portal.courses.organising import participants
 from portal.i18n import _, localized
 
@@ -32,9 +32,17 @@ class Attestation:
 
 def attestation(registration: Registration, lang: str) -> Attestation:
     """The facts of an attestation; only for someone recorded present."""
-    if not registration.attended or registration.name is None:
-        raise Invalid({"registration": _("Only a participant recorded as present gets an attestation.")})
+    days = attestation_days(registration)
     session = registration.session
-    return Attestation(registration.name, localized(session.course_type, "name", lang),
-                       list(session.dates), f"{session.venue_name}, {session.address}",
+    return Attestation(registration.name or "", localized(session.course_type, "name", lang),
+                       days, f"{session.venue_name}, {session.address}",
                        geo.municipality(session.municipality_nis).name(lang))
+
+
+def attestations(session: CourseSession) -> list[tuple[Registration, Attestation]]:
+    """Every attestation the session gives (its rule decides who gets one), by name."""
+    issued = []
+    for registration in sorted(session.registrations, key=lambda r: ((r.name or "").casefold(), r.id)):
+        if registration.status == RegistrationStatus.CONFIRMED and may_have_attestation(registration):
+            issued.append((registration, attestation(registration, registration.language)))
+    return issued

@@ -22,7 +22,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from portal.config import LANGUAGES
-from portal.courses.models import PURPOSE_TITLES
+from portal.courses.models import PURPOSE_TITLES, AttestationRule
 from portal.db import queryable
 from portal.forms import DayField, ParsedField, PortalForm, TimeOfDayField, add_per_language_fields
 from portal.i18n import _l, language_titles
@@ -122,6 +122,12 @@ class SessionForm(PortalForm):
     dates = FieldList(FormField(DateRowForm), min_entries=3, max_entries=MAX_DATES)
     capacity = NumberField(_l("Number of places"),
                            description=_l("Groups are small: about 12 to 20 people."))
+    attestation_rule = RadioField(
+        _l("Attestation when the course has several dates"),
+        choices=[SelectChoice(AttestationRule.ALL_DAYS, _l("Only for people present on every date")),
+                 SelectChoice(AttestationRule.DAYS_ATTENDED, _l("For people present on at least one date, "
+                                                                "listing the dates attended"))],
+        default=AttestationRule.ALL_DAYS, validate_choice=False)
 
 
 add_per_language_fields(SessionForm, "notes", lambda lang, title: TextAreaField(
@@ -144,3 +150,5 @@ class CheckInForm(PortalForm):
     """Present or absent: the value of the button pressed."""
 
     attended = StringField(validators=[AnyOf(["1", "0"])])
+    #: The session day (its id); empty: the day of the check-in.
+    day = StringField(validators=[Optional()])

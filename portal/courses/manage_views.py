@@ -21,18 +21,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from portal import csvfile, geo
+from portal import geo
 from portal.accounts.models import Role
 from portal.config import LANGUAGES
-from portal.courses import documents, exceptions, listing, organising, places
+from portal.courses import attendance, exceptions, listing, organising, places
 from portal.courses.forms import (
     MAX_DATES,
-    CheckInForm,
     ConfirmForm,
     PromoteForm,
     SessionForm,
@@ -46,7 +44,7 @@ from portal.courses.models import (
 from portal.db import utcnow
 from portal.errors import render_error
 from portal.extensions import csrf, db
-from portal.i18n import _, _l, current_language, language_title, language_titles, localized, ngettext, speaking
+from portal.i18n import _, _l, current_language, language_titles, localized, ngettext
 from portal.times import BRUSSELS
 
 bp = Blueprint("manage_courses", __name__, url_prefix="/<lang:lang>/manage/courses")
@@ -134,7 +132,7 @@ def _session_form(session: CourseSession | None) -> SessionForm:
             "course_type": session.course_type_code, "language": session.language,
             "organiser": str(session.organiser_id or ""), "venue_name": session.venue_name,
             "address": session.address, "municipality": session.municipality_nis,
-            "capacity": session.capacity,
+            "capacity": session.capacity, "attestation_rule": session.attestation_rule,
             **{f"notes_{lang}": getattr(session, f"notes_{lang}") for lang in LANGUAGES},
             "dates": [{"day": _local(d.starts_at).date(), "start": _local(d.starts_at).time(),
                        "end": _local(d.ends_at).time()} for d in session.dates]})
@@ -269,17 +267,23 @@ def _draft(form: SessionForm, dates: list[tuple[datetime, datetime]], owner: int
         venue_name=form.venue_name.data or "", address=form.address.data or "",
         municipality_nis=form.municipality.data or "", capacity=form.capacity.data or 0,
         dates=dates, notes={lang: form[f"notes_{lang}"].data or "" for lang in LANGUAGES},
-        organiser_id=owner)
+        organiser_id=owner, attestation_rule=form.attestation_rule.data or "")
 
 
-def _render_form(form: SessionForm, session: CourseSession | None, status: int = 200) -> tuple[str, int]:
+def _render_form(form: SessionForm, session: CourseSession | None, status: int = 200,
+                 focus: int | None = None) -> tuple[str, int]:
     return render_template("courses/manage/form.html", form=form, session=session,
-                           errors=_error_list(form), max_dates=MAX_DATES), status
+                           errors=_error_list(form), max_dates=MAX_DATES, focus=focus), status
 
 
 def _save(session: CourseSession | None) -> Response | tuple[str, int]:
     """Create (``session`` None) or change a session from the posted form."""
     form = _session_form(session)
+    if "add_date" in request.form:
+        # One more empty row, keeping everything typed; nothing is checked or saved yet.
+        if len(form.dates) < MAX_DATES:
+            form.dates.append_entry()
+        return _render_form(form, session, 200, focus=len(form.dates))
     now = utcnow()
     valid = form.validate()
     dates = _typed_dates(form, {d.starts_at for d in session.dates} if session else set(), now)
@@ -358,9 +362,15 @@ def _render_show(session: CourseSession, acting: dict[int, PromoteForm] | None =
     waiting = [r for r in people if r.status == RegistrationStatus.WAITING]
     forms = {r.id: PromoteForm(prefix=f"p{r.id}", formdata=None) for r in waiting}
     forms.update(acting or {})
+    names = {r.id: r.name or "—" for r in people}
+    # A refused action is said at the top, where the page opens, with a link to its field.
+    refused = [(field.id, f"{names.get(rid, '—')} – {field.label.text}", message)
+               for rid, form in (acting or {}).items() for field in form for message in field.errors]
     return render_template(
-        "courses/manage/show.html", session=session, forms=forms, waiting=waiting,
+        "courses/manage/show.html", session=session, forms=forms, waiting=waiting, refused=refused,
         attendees=[r for r in people if r.status in RegistrationStatus.HOLDING],
+        told=[r for r in people if r.status == RegistrationStatus.SESSION_CANCELLED],
+        attestations={r.id for r in people if attendance.may_have_attestation(r)},
         seats=places.availability(session), figures=organising.attendance_figures(session),
         municipality=geo.municipality(session.municipality_nis),
         organiser=organising.organiser_names([session]).get(session.organiser_id or 0),
@@ -443,74 +453,5 @@ def cancel(session_id: int) -> Response | str | tuple[str, int]:
                            municipality=geo.municipality(session.municipality_nis))
 
 
-# On the day: check-in, lists, attestations ------------------------------------------------------
-
-@bp.get(f"{_SESSION}/check-in")
-def check_in(session_id: int) -> str:
-    """One line per confirmed participant with two big buttons: present, absent. No JavaScript."""
-    session = organising.session_for(current_user, session_id)
-    people = sorted((r for r in session.registrations if r.status == RegistrationStatus.CONFIRMED),
-                    key=lambda r: ((r.name or "").casefold(), r.id))
-    return render_template("courses/manage/check_in.html", session=session, people=people,
-                           started=session.starts_at - timedelta(hours=1) <= utcnow(),
-                           figures=organising.attendance_figures(session))
-
-
-@bp.post(f"{_REGISTRATION}/check-in")
-def check_in_one(session_id: int, registration_id: int) -> Response:
-    """Record one person present or absent, then back to the same line of the list."""
-    registration = organising.registration_for(current_user, session_id, registration_id)
-    form = CheckInForm()
-    if not form.validate():
-        abort(400)
-    attended = form.attended.data == "1"
-    try:
-        organising.check_in(registration, attended)
-    except exceptions.Invalid as invalid:
-        db.session.rollback()
-        for message in invalid.errors.values():
-            flash(message, "error")
-    else:
-        db.session.commit()
-        name = registration.name or ""
-        flash(_("%(name)s: present.", name=name) if attended else _("%(name)s: absent.", name=name),
-              "success")
-    return redirect(url_for(".check_in", session_id=session_id, _anchor=f"r{registration_id}"), code=303)
-
-
-@bp.get(f"{_SESSION}/participants.csv")
-def export(session_id: int) -> Response:
-    """The attendee and waiting lists for a spreadsheet: UTF-8 with BOM, formulas defused."""
-    session = organising.session_for(current_user, session_id)
-    return csvfile.download(documents.participants_csv(session), f"session-{session.id}.csv")
-
-
-def _duration(session: CourseSession) -> str:
-    minutes = int(sum((d.ends_at - d.starts_at for d in session.dates), timedelta()).total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    if minutes:
-        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}")
-    return _("%(hours)s h", hours=hours)
-
-
-@bp.get(f"{_REGISTRATION}/attestation")
-def attestation(session_id: int, registration_id: int) -> Response | str:
-    """A printable attestation in the attendee's language; only for someone recorded present."""
-    registration = organising.registration_for(current_user, session_id, registration_id)
-    session = registration.session
-    lang = registration.language
-    try:
-        facts = documents.attestation(registration, lang)
-    except exceptions.Invalid as invalid:
-        for message in invalid.errors.values():
-            flash(message, "error")
-        return redirect(url_for(".show", session_id=session_id, _anchor=f"r{registration_id}"), code=303)
-    organiser = organising.organiser_names([session]).get(session.organiser_id or 0) or current_user.name
-    # The document speaks the attendee's language; the workspace around it stays in the organiser's.
-    with speaking(lang):
-        document = render_template("courses/manage/_attestation.html", facts=facts, session=session,
-                                   organiser=organiser, duration=_duration(session),
-                                   issued=utcnow())
-    return render_template(
-        "courses/manage/attestation.html", document=Markup(document), lang=lang, session=session,
-        registration=registration, language_title=language_title(lang))
+# The pages of the day (check-in, lists, attestations) are in ``day_views``, on the same blueprint.
+from portal.courses import day_views  # noqa: E402,F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import NamedPerLanguage, per_language, utcnow
@@ -47,6 +47,17 @@ class PracticalNotesPerLanguage:
     """Practical notes in each language: what to bring, how to get in (``localized(s, "notes")``)."""
 
 
+class AttestationRule:
+    """What ``CourseSession.attestation_rule`` stores: which attestation a multi-day session gives."""
+
+    #: Only someone present on every day gets one (the default).
+    ALL_DAYS = "all_days"
+    #: Someone present on at least one day gets one listing only the days attended.
+    DAYS_ATTENDED = "days_attended"
+
+    ALL = (ALL_DAYS, DAYS_ATTENDED)
+
+
 class CourseSession(PracticalNotesPerLanguage, Model):
     """One course given on one or more dates, at one venue, in one language, for a few people."""
 
@@ -78,6 +89,9 @@ class CourseSession(PracticalNotesPerLanguage, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None]
+    #: One of ``AttestationRule``: chosen by the organiser.
+    attestation_rule: Mapped[str] = mapped_column(String(20), default=AttestationRule.ALL_DAYS,
+                                                  server_default=AttestationRule.ALL_DAYS)
     #: When the registrants' personal data was erased (``COURSE_RETENTION_DAYS`` after the end).
     erased_at: Mapped[datetime | None]
 
@@ -119,6 +133,8 @@ class RegistrationStatus:
     DECLINED = "declined"  # the registrant declined an offer
     EXPIRED = "expired"  # an offer was not answered in time
     SESSION_CANCELLED = "session_cancelled"  # the organiser cancelled the session
+    #: Left the waiting list because the person took a place in another session of the course.
+    PLACE_ELSEWHERE = "place_elsewhere"
 
     #: Holding a place: counted against the capacity.
     HOLDING = (OFFERED, CONFIRMED)
@@ -133,6 +149,7 @@ REGISTRATION_STATUS_TITLES = {
     RegistrationStatus.DECLINED: _l("You declined the place"),
     RegistrationStatus.EXPIRED: _l("The offer has expired"),
     RegistrationStatus.SESSION_CANCELLED: _l("The session has been cancelled"),
+    RegistrationStatus.PLACE_ELSEWHERE: _l("You took a place in another session of this course"),
 }
 
 
@@ -192,7 +209,8 @@ class Registration(Model):
     ended_at: Mapped[datetime | None]
     #: When a new link was last sent after a second sign-up attempt (limits such e-mails).
     link_sent_at: Mapped[datetime | None]
-    #: Filled at check-in by the organiser: True present, False absent, None not recorded.
+    #: Summary of the per-day ``Attendance`` rows, kept by ``organising.check_in``: True present
+    #: on at least one day, False recorded absent on every day recorded, None not recorded.
     attended: Mapped[bool | None]
     checked_in_at: Mapped[datetime | None]
     #: Why an organiser moved this person from the waiting list ahead of the queue.
@@ -201,6 +219,8 @@ class Registration(Model):
 
     session: Mapped[CourseSession] = relationship(back_populates="registrations")
     links: Mapped[list[BookingLink]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan")
+    attendance: Mapped[list[Attendance]] = relationship(
         back_populates="registration", cascade="all, delete-orphan")
 
     @property
@@ -234,3 +254,21 @@ class BookingLink(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     registration: Mapped[Registration] = relationship(back_populates="links")
+
+
+class Attendance(Model):
+    """Present or absent on one day of a session, as the organiser recorded it at check-in."""
+
+    __tablename__ = "course_attendance"
+    __table_args__ = (UniqueConstraint("registration_id", "session_date_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("course_registration.id", ondelete="CASCADE"), index=True)
+    session_date_id: Mapped[int] = mapped_column(
+        ForeignKey("course_session_date.id", ondelete="CASCADE"), index=True)
+    attended: Mapped[bool]
+    checked_in_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="attendance")
+    session_date: Mapped[CourseSessionDate] = relationship()

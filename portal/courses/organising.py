@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal import geo
 from portal.accounts.models import Role, StaffUser
 from portal.config import LANGUAGES
-from portal.courses import notifications
+from portal.courses import attendance, notifications
 from portal.courses.exceptions import (
     Invalid,
     NoPlace,
@@ -27,6 +27,7 @@ from portal.courses.exceptions import (
 )
 from portal.courses.listing import suggestions
 from portal.courses.models import (
+    AttestationRule,
     CourseSession,
     CourseSessionDate,
     CourseType,
@@ -42,6 +43,7 @@ from portal.courses.places import (
     lock_registration,
     lock_session,
 )
+from portal.courses.waiting import holds_place_elsewhere, take_place
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import _, ngettext
@@ -67,6 +69,8 @@ class SessionDraft:
     #: language -> practical notes (what to bring, access).
     notes: dict[str, str] = field(default_factory=dict)
     organiser_id: int | None = None
+    #: One of ``AttestationRule``.
+    attestation_rule: str = AttestationRule.ALL_DAYS
 
 
 def validate_session(draft: SessionDraft) -> dict[str, str]:
@@ -91,6 +95,8 @@ def validate_session(draft: SessionDraft) -> dict[str, str]:
         errors["municipality"] = _("Choose one of the 19 municipalities.")
     if not isinstance(draft.capacity, int) or not 1 <= draft.capacity <= MAX_CAPACITY:
         errors["capacity"] = _("Give a number of places between 1 and %(max)s.", max=MAX_CAPACITY)
+    if draft.attestation_rule not in AttestationRule.ALL:
+        errors["attestation_rule"] = _("Choose who gets an attestation.")
     if not draft.dates:
         errors["dates"] = _("Give at least one date.")
     elif any(start.tzinfo is None or end <= start for start, end in draft.dates):
@@ -109,6 +115,7 @@ def _apply(session: CourseSession, draft: SessionDraft) -> None:
     session.municipality_nis = draft.municipality_nis
     session.capacity = draft.capacity
     session.organiser_id = draft.organiser_id
+    session.attestation_rule = draft.attestation_rule
     for lang in LANGUAGES:
         setattr(session, f"notes_{lang}", (draft.notes.get(lang) or "").strip())
     dates = sorted(draft.dates)
@@ -209,6 +216,8 @@ def promote(registration: Registration, reason: str, now: datetime | None = None
     reason = reason.strip()
     if not reason:
         raise Invalid({"reason": _("Say why this person goes before the others.")})
+    if holds_place_elsewhere(registration):
+        raise Invalid({"registration": _("This person already has a place in another session of this course.")})
     seats = availability(session)
     holding = registration.status == RegistrationStatus.OFFERED
     if not holding and seats.taken >= session.capacity and not allow_over_capacity:
@@ -217,22 +226,27 @@ def promote(registration: Registration, reason: str, now: datetime | None = None
     registration.confirmed_at = now
     registration.promotion_reason = reason[:2000]
     db.session.flush()
-    notifications.send(registration, "course_confirmed", with_link=True, calendar=True)
+    left = take_place(registration, now)
+    notifications.send(registration, "course_confirmed", with_link=True, calendar=True,
+                       left_waiting=left)
 
 
-def check_in(registration: Registration, attended: bool, now: datetime | None = None) -> None:
-    """Record presence or absence on the day (kept after the personal data is erased)."""
-    if registration.status != RegistrationStatus.CONFIRMED:
-        raise Invalid({"registration": _("Only a confirmed participant can be marked present or absent.")})
-    registration.attended = attended
-    registration.checked_in_at = now or utcnow()
-    db.session.flush()
+def check_in(registration: Registration, attended: bool, now: datetime | None = None,
+             day: CourseSessionDate | None = None) -> None:
+    """Record presence or absence on one day (see ``attendance.check_in``)."""
+    attendance.check_in(registration, attended, now, day)
 
 
 def participants(session: CourseSession) -> list[Registration]:
-    """Who holds a place, then who waits, in queue order."""
+    """Who holds a place, then who waits, in queue order.
+
+    For a cancelled session: who was signed up when it was cancelled, so that the organiser can
+    still phone them.
+    """
     order = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.OFFERED: 1,
              RegistrationStatus.WAITING: 2}
+    if session.status == SessionStatus.CANCELLED:
+        order = {RegistrationStatus.SESSION_CANCELLED: 0}
     rows = [r for r in session.registrations if r.status in order]
     return sorted(rows, key=lambda r: (order[r.status], r.id))
 

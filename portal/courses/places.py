@@ -27,6 +27,7 @@ from portal.courses.models import (
     RegistrationStatus,
     SessionStatus,
 )
+from portal.courses.waiting import holding_key, holds_elsewhere
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -195,13 +196,19 @@ def fill_places(session: CourseSession, now: datetime) -> list[Registration]:
     offered = list(db.session.scalars(
         select(Registration)
         .where(Registration.session_id == session.id,
-               Registration.status == RegistrationStatus.WAITING)
+               Registration.status == RegistrationStatus.WAITING,
+               # Who holds a place in another session of the course waits on here: offered
+               # that place, they would hold two.
+               ~holds_elsewhere(session))
         .order_by(Registration.id).limit(free)
         .execution_options(populate_existing=True)))
     for registration in offered:
         registration.status = RegistrationStatus.OFFERED
         registration.offered_at = now
         registration.offer_expires_at = deadline
+        if registration.email is not None:
+            # An offer holds a place; the other waiting entries end only when it is accepted.
+            registration.active_key = holding_key(session.course_type_code, registration.email)
     db.session.flush()
     for registration in offered:
         notifications.send(registration, "course_offer", with_link=True)

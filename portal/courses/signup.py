@@ -23,10 +23,10 @@ from portal.courses.places import (
     lock_session,
     waiting_position,
 )
+from portal.courses.waiting import holding_key, take_place, waiting_key
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import _
-from portal.tokens import hash_secret
 
 MAX_NAME = 120
 #: A second sign-up attempt with the same e-mail sends a new link at most this often: typing
@@ -61,6 +61,8 @@ class SignUpResult:
     #: The secret of a private link to the booking (only ever shown to who made it).
     token: str | None = None
     position: int | None = None
+    #: Waiting entries for other sessions of the course that ended because a place was taken.
+    left_waiting: int = 0
 
 
 def validate_sign_up(form: SignUp) -> dict[str, str]:
@@ -86,8 +88,14 @@ def validate_sign_up(form: SignUp) -> dict[str, str]:
 
 
 def active_key(course_type_code: str, email: str) -> str:
-    """The value that makes one active booking per e-mail address and course type."""
-    return hash_secret(f"{course_type_code}\n{email.strip().lower()}")
+    """The key of the one place an address may hold per course type (see ``waiting``)."""
+    return holding_key(course_type_code, email)
+
+
+def _active(holding: str, waiting: str) -> Registration | None:
+    """The address's place in this course type, or its entry on this session's waiting list."""
+    return db.session.scalar(select(Registration).where(
+        Registration.active_key.in_((holding, waiting))).order_by(Registration.id).limit(1))
 
 
 @busy_on_lock_timeout
@@ -108,8 +116,9 @@ def sign_up(session_id: int, form: SignUp, now: datetime | None = None) -> SignU
         return _repeat(repeat)
     if not accepts_sign_ups(session, now):
         raise SessionClosed
-    key = active_key(session.course_type_code, form.email)
-    existing = db.session.scalar(select(Registration).where(Registration.active_key == key))
+    holding = holding_key(session.course_type_code, form.email)
+    waiting = waiting_key(session.course_type_code, form.email, session.id)
+    existing = _active(holding, waiting)
     if existing is not None:
         resend_link(existing, now)
         return SignUpResult("duplicate")
@@ -117,7 +126,8 @@ def sign_up(session_id: int, form: SignUp, now: datetime | None = None) -> SignU
     confirmed = seats.places_left > 0
     registration = Registration(
         session_id=session.id, name=form.name, email=form.email, phone=form.phone,
-        purpose=form.purpose, language=form.language, active_key=key,
+        purpose=form.purpose, language=form.language,
+        active_key=holding if confirmed else waiting,
         submission_key=form.submission_key or None, created_at=now,
         status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITING,
         confirmed_at=now if confirmed else None)
@@ -126,13 +136,13 @@ def sign_up(session_id: int, form: SignUp, now: datetime | None = None) -> SignU
         db.session.add(registration)
         db.session.flush()
     except IntegrityError:
-        # Another transaction committed the same form, or a booking of this type with this
-        # address in another session, between our check and our insert.
+        # Another transaction committed the same form, or a place of this type (or this
+        # waiting list) with this address, between our check and our insert.
         savepoint.rollback()
         repeat = _by_submission_key(form.submission_key)
         if repeat is not None:
             return _repeat(repeat)
-        existing = db.session.scalar(select(Registration).where(Registration.active_key == key))
+        existing = _active(holding, waiting)
         if existing is None:
             raise
         resend_link(existing, now)
@@ -140,8 +150,10 @@ def sign_up(session_id: int, form: SignUp, now: datetime | None = None) -> SignU
     savepoint.commit()
     token = links.new_link(registration)
     if confirmed:
-        notifications.send(registration, "course_confirmed", token=token, calendar=True)
-        return SignUpResult("confirmed", registration, token)
+        left = take_place(registration, now)
+        notifications.send(registration, "course_confirmed", token=token, calendar=True,
+                           left_waiting=left)
+        return SignUpResult("confirmed", registration, token, left_waiting=left)
     position = waiting_position(registration)
     notifications.send(registration, "course_waiting", token=token, position=position)
     return SignUpResult("waiting", registration, token, position)
@@ -213,7 +225,9 @@ def accept_offer(registration: Registration, now: datetime | None = None) -> str
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     db.session.flush()
-    notifications.send(registration, "course_confirmed", with_link=True, calendar=True)
+    left = take_place(registration, now)
+    notifications.send(registration, "course_confirmed", with_link=True, calendar=True,
+                       left_waiting=left)
     return "confirmed"
 
 

@@ -22,8 +22,9 @@ from portal.config import LANGUAGES
 from portal.courses import exceptions, links, listing, places, signup
 from portal.courses.forms import ConfirmForm, FilterForm, SignUpForm
 from portal.courses.models import CourseSession, Purpose, Registration
-from portal.extensions import LIMITS, csrf, db, limiter
+from portal.extensions import csrf, db
 from portal.i18n import _, current_language, language_titles, localized
+from portal.ratelimits import counted_submission
 
 bp = Blueprint("courses", __name__, url_prefix="/<lang:lang>/courses")
 
@@ -66,7 +67,7 @@ def index() -> str:
 # A larger number is no session (and no database integer): a 404, never an error.
 @bp.route("/<int(max=2147483647):session_id>", methods=["GET", "POST"])
 @csrf.exempt  # the sign-up form checks its own token and comes back filled in when it is stale
-@limiter.limit(LIMITS["course_sign_up"], methods=["POST"])
+@counted_submission("course_sign_up")
 def show(session_id: int) -> Response | str | tuple[str, int]:
     """The session, and the sign-up form (or the waiting list, or other sessions)."""
     form = SignUpForm()

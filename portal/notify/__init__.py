@@ -1,1 +1,5 @@
-"""E-mail through an outbox table: written with the change that causes it, sent by a worker."""
+"""Messages through an outbox table: queued as a kind and its parameters with the change that
+causes them, rendered and sent by a worker through one channel per transport."""
+from portal.notify.render import render
+
+__all__ = ["render"]

@@ -1,9 +1,10 @@
-"""The outbox: e-mails waiting to be sent, written in the transaction that causes them."""
+"""The outbox: messages waiting to be sent, written in the transaction that causes them."""
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +14,8 @@ from portal.extensions import Model
 
 PENDING = "pending"
 SENT = "sent"
+#: What the message spoke of was erased or deleted before it could be rendered: never sent.
+DROPPED = "dropped"
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,12 @@ class Attachment:
 
 
 class OutboxMessage(Model):
-    """One e-mail to one person, kept after sending: nothing is lost, nothing is deleted here."""
+    """One message to one person, kept after sending: nothing is lost, nothing is deleted here.
+
+    Queued as a kind with its parameters; the worker renders it when it first tries to send it
+    and keeps the rendered text (what the person was told). Rows from before the kinds have no
+    kind and were rendered when queued.
+    """
 
     __tablename__ = "outbox_message"
     __table_args__ = (
@@ -46,15 +54,26 @@ class OutboxMessage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: 320 characters: the longest address RFC 5321 allows (64 + "@" + 255).
     recipient: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(Text)
+    #: What happened, e.g. "report_received": a kind registered in ``portal.notify.kinds``.
+    kind: Mapped[str | None] = mapped_column(String(64))
+    #: The transport, a key of ``portal.notify.channels.CHANNELS``.
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
+    #: The kind's parameters: ids and plain values (JSON), never objects.
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: What the message is about, e.g. "report:42": the history of one report's messages.
+    about: Mapped[str | None] = mapped_column(String(40), index=True)
+    #: The rendered text: None until the worker renders the message, then kept as history.
+    subject: Mapped[str | None] = mapped_column(Text)
     #: Plain text only: read on cheap phones, and nothing to sanitize.
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
     #: The recipient's language ("fr", "nl", "en"): rendered in it, sent as Content-Language.
     language: Mapped[str] = mapped_column(String(2))
-    #: A list of ``Attachment.to_json()`` dicts: {"filename", "content_type", "data" (base64)}.
+    #: A list of ``Attachment.to_json()`` dicts: {"filename", "content_type", "data" (base64)},
+    #: built when the message is rendered.
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: "pending" until a mail server accepted it (or the .eml file was written), then "sent".
+    #: "pending" until a mail server accepted it (or the .eml file was written), then "sent";
+    #: "dropped" when what it spoke of was gone before it was rendered.
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     #: Failed attempts so far; the delay before the next one doubles with each.
     attempts: Mapped[int] = mapped_column(default=0)

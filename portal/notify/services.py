@@ -1,65 +1,68 @@
-"""Queue e-mails in the recipient's language, and build the absolute links they carry."""
+"""Queue messages (a kind, a recipient, a language, parameters), and build absolute links."""
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from portal.config import DEFAULT_LANGUAGE, LANGUAGES, base_url
+from portal.db import utcnow
 from portal.extensions import db
-from portal.i18n import speaking
-from portal.notify.models import Attachment, OutboxMessage
+from portal.notify.channels import CHANNELS
+from portal.notify.kinds import kind as registered_kind
+from portal.notify.models import OutboxMessage
 from portal.requestlog import current_request_id
 
-__all__ = ["Attachment", "external_url", "queue_email"]
+__all__ = ["external_url", "linking_from", "queue"]
+
+#: The parameter that keeps the address of the request that queued a message when
+#: PORTAL_BASE_URL is not set (``make run PORT=5201``): its links point where it was made.
+ORIGIN = "_origin"
+_origin: ContextVar[str | None] = ContextVar("notify_origin", default=None)
 
 
-def queue_email(recipient: str, template: str, language: str, *,
-                attachments: list[Attachment] | None = None, request_id: str | None = None,
-                **context: Any) -> OutboxMessage:
-    """Queue an e-mail in the caller's transaction: it exists exactly when the change does.
+def queue(kind: str, recipient: str, language: str, *, channel: str = "email",
+          request_id: str | None = None, about: str | None = None,
+          not_before: datetime | None = None, **parameters: Any) -> OutboxMessage:
+    """Queue a message in the caller's transaction: it exists exactly when the change does.
 
-    Renders ``email/<template>.subject.txt`` and ``email/<template>.txt`` in ``language``
-    whatever language the current request speaks. Adds and flushes; the caller commits.
+    Nothing is rendered here: the worker renders ``kind`` with ``parameters`` (ids and plain
+    values) in ``language`` when it sends. Adds and flushes; the caller commits.
+
+    :param about: what it is about ("report:42"), to list one object's messages.
+    :param not_before: not sent before then (a digest collects until that moment).
     """
-    if "\n" in recipient or "\r" in recipient or "@" not in recipient:
-        # Fail now, in the caller's transaction, rather than retry an unsendable message forever.
-        raise ValueError(f"not an e-mail address: {recipient!r}")
-    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-    context.setdefault("external_url", external_url)
-    with speaking(language):
-        subject = _render(f"email/{template}.subject.txt", context)
-        body = _render(f"email/{template}.txt", context)
+    registered_kind(kind)  # KeyError now, in the caller's transaction, for an unknown kind
+    # Fail now rather than retry an unsendable message forever.
+    recipient = CHANNELS[channel].check_recipient(recipient)
+    # Ids and plain values only: an object would fail here, not in the worker.
+    parameters = json.loads(json.dumps(parameters))
+    if not current_app.config["BASE_URL"] and has_request_context():
+        parameters[ORIGIN] = base_url()
     message = OutboxMessage(
-        recipient=recipient.strip(),
-        # One line whatever the template does: a line break in a header is an injection.
-        # (Line breaks only: a French no-break space before a colon stays what it is.)
-        subject=" ".join(line.strip() for line in subject.splitlines() if line.strip()),
-        body=body.strip("\n") + "\n",
-        language=language,
-        attachments=[item.to_json() for item in attachments or []],
+        recipient=recipient, kind=kind, channel=channel, parameters=parameters,
+        language=language if language in LANGUAGES else DEFAULT_LANGUAGE, attachments=[],
         # The request that caused it (a worker passes on the one it works for).
-        request_id=request_id or current_request_id(),
+        request_id=request_id or current_request_id(), about=about,
+        next_attempt_at=not_before or utcnow(),
     )
     db.session.add(message)
     db.session.flush()
     return message
 
 
-def _render(name: str, context: dict[str, Any]) -> str:
-    # Not ``render_template``: its context processors build page things (the language switch)
-    # that need a request, and e-mails are also queued from commands. Autoescape is off for
-    # .txt names (Flask escapes only .html, .htm, .xml, .xhtml, .svg): plain text stays plain.
-    return current_app.jinja_env.get_template(name).render(context)
-
-
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL on ``base_url()``, for e-mails: works with or without a request."""
+    """An absolute URL on ``base_url()``, for messages: works with or without a request."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    base = urlsplit(base_url())
+    base = urlsplit(_origin.get() or base_url())
     # ``url_for(_external=True)`` would use the request's host even when PORTAL_BASE_URL is set
-    # (and need SERVER_NAME outside a request); a link in an e-mail must use the public address.
+    # (and need SERVER_NAME outside a request); a link in a message must use the public address.
     adapter = app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
                                url_scheme=base.scheme or "http")
     anchor = values.pop("_anchor", None)
@@ -69,3 +72,13 @@ def external_url(endpoint: str, **values: Any) -> str:
     if anchor is not None:
         url += "#" + quote(anchor, safe="")
     return url
+
+
+@contextmanager
+def linking_from(parameters: dict[str, Any]) -> Iterator[None]:
+    """Links made meanwhile start with the address kept in ``parameters`` (if any)."""
+    token = _origin.set(parameters.get(ORIGIN))
+    try:
+        yield
+    finally:
+        _origin.reset(token)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import (
-    BooleanField,
     EmailField,
     Field,
     HiddenField,
@@ -18,13 +17,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Optional, ValidationError
 
 from portal.abuse import HumanCheck
+from portal.config import LANGUAGE_AUTONYMS, LANGUAGES
 from portal.forms import DayField, PortalForm, TimeOfDayField
 from portal.i18n import _l
+from portal.reports.models import SafeContact
 from portal.reports.questions import Kind, Question, all_questions
 
 
 class ReportForm(HumanCheck, PortalForm):
-    """What, when, where, the category's questions, photos, contact and consent."""
+    """What, when, where, the category's questions, photos and contact.
+
+    No consent tick: the municipality handles reports as a public task; the form shows a short
+    notice of who receives what, and for how long, with the link to the privacy page.
+    """
 
     submission_key = HiddenField()
     kept_photos = HiddenField()
@@ -54,11 +59,43 @@ class ReportForm(HumanCheck, PortalForm):
                                       "Without it, your report is anonymous."))
     phone = TelField(_l("Phone number (optional)"),
                      description=_l("Only if you agree that the municipality calls you about this report."))
-    consent = BooleanField(
-        _l("I have read the privacy notice and I agree that my report is kept and handled as it describes."),
-        validators=[InputRequired(message=_l("You must accept the privacy notice to send your report."))])
+    #: Language of the messages to the reporter; the view sets the page's language by default.
+    email_language = RadioField(_l("Language of the e-mails we send you"),
+                                choices=[SelectChoice(code, LANGUAGE_AUTONYMS[code]) for code in LANGUAGES],
+                                validate_choice=False, validators=[Optional()])
+    #: Asked on sensitive reports only (``sensitive`` is set by the view from the question set).
+    safe_contact = RadioField(
+        _l("How can we contact you safely?"),
+        description=_l("We never leave a voice message, and the subject of our e-mails names neither "
+                       "the police nor prevention."),
+        choices=[SelectChoice(SafeContact.EMAIL, _l("By e-mail only: do not call me")),
+                 SelectChoice(SafeContact.PHONE, _l("By phone: you may call me, but do not leave a voice message")),
+                 SelectChoice(SafeContact.NONE, _l("Do not contact me: I will follow my report with its reference"))],
+        # No Optional(): an unanswered question must reach ``validate_safe_contact``.
+        validate_choice=False)
     municipality = RadioField(_l("Which municipality?"), choices=[], validate_choice=False,
                               validators=[Optional()])
+    #: Whether this form is the one of a sensitive category (racket, threats).
+    sensitive = False
+
+    def chosen_language(self, default: str) -> str:
+        """The language chosen for the e-mails; the page's when none (or no real one) was sent."""
+        if self.email_language.data not in LANGUAGES:
+            self.email_language.data = default
+        return str(self.email_language.data)
+
+    def validate_safe_contact(self, field: RadioField) -> None:
+        """On a sensitive report: a way to contact that matches what was given."""
+        if not self.sensitive:
+            field.data = None
+            return
+        if field.data not in SafeContact.ALL:
+            field.data = None
+            raise ValidationError(str(_l("Choose how we may contact you, or that we do not.")))
+        if field.data == SafeContact.EMAIL and not (self.email.data or "").strip():
+            raise ValidationError(str(_l("Give your e-mail address below, or choose another answer.")))
+        if field.data == SafeContact.PHONE and not (self.phone.data or "").strip():
+            raise ValidationError(str(_l("Give your phone number below, or choose another answer.")))
 
     def answers(self) -> dict[str, str]:
         """What was typed or chosen for every question (the service keeps the category's)."""
@@ -70,6 +107,7 @@ def _question_field(question: Question) -> Field:
         return RadioField(question.label, description=question.hint,
                           choices=[SelectChoice(value, label) for value, label in question.choices],
                           validate_choice=False, validators=[Optional()])
+    # A time too is text here: the registry parses it (one message whatever the source).
     return StringField(question.label, description=question.hint)
 
 
@@ -88,6 +126,15 @@ class AddInformationForm(HumanCheck, PortalForm):
                                description=_l("Up to 3 photos, JPEG, PNG or WebP, at most 10 MB "
                                               "each. We remove their hidden data, such as the "
                                               "place where they were taken."))
+
+
+class PoliceReportForm(PortalForm):
+    """The number of the police report (PV), added from the tracking page."""
+
+    number = StringField(_l("Number of the police report (PV)"),
+                         description=_l("As written on the document the police gave you, "
+                                        "for example BR.12.L3.012345/2026."),
+                         validators=[InputRequired(message=_l("Give the number of the police report."))])
 
 
 REFERENCE_FORMAT = _l("A reference has the form BX-7KQ2-M9XD: BX and two groups of four letters and digits.")

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -26,8 +25,8 @@ from portal.accounts.models import Role
 from portal.db import utcnow, writes_on_get
 from portal.errors import render_error
 from portal.extensions import db
-from portal.i18n import _, current_language, localized
-from portal.reports import access_words, durations, placing, privacy, services, triage, uploads
+from portal.i18n import _, current_language, language_title, localized
+from portal.reports import access_words, durations, notifications, placing, privacy, services, triage, uploads
 from portal.reports import export as report_export
 from portal.reports.forms import ActionForm, AssignForm, EraseForm, SpamForm, StatusForm, TextActionForm, TransferForm
 from portal.reports.models import STATUS_TITLES, Report, Status
@@ -169,7 +168,9 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
         details=services.details_for_display(found), overdue=triage.is_overdue(found),
         to_decide=placing.candidates_text(found, current_language()),
         municipality_names={m.nis: m.name(current_language()) for m in geo.municipalities()},
-        with_contact=current_user.role == Role.STAFF), status
+        with_contact=current_user.role == Role.STAFF,
+        told=notifications.told(found), readable_kinds=notifications.READABLE,
+        language_title=language_title), status
 
 
 @bp.post("/reports/<reference>/<action>")
@@ -231,17 +232,9 @@ def photo(reference: str, photo_id: int) -> Response:
         abort(404)
     privacy.log_access(current_user, "photo", found, detail=str(photo_id))
     db.session.commit()
-    try:
-        path = uploads.store().path(match.filename)
-    except FileNotFoundError:
+    response = uploads.photo_response(match, f"{reference}-{photo_id}.jpg")
+    if response is None:
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", download_name=f"{reference}-{photo_id}.jpg",
-                         as_attachment=False, max_age=0)
-    response.headers["Content-Disposition"] = f'inline; filename="{reference}-{photo_id}.jpg"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

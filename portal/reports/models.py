@@ -63,6 +63,23 @@ STATUS_TITLES = {
 }
 
 
+class SafeContact:
+    """How the reporter of a sensitive report (racket, threats) may safely be contacted."""
+
+    EMAIL = "email"  # e-mail only: never a phone call
+    PHONE = "phone"  # a call, but never a voice message
+    NONE = "none"  # no contact at all: no address or number is kept
+
+    ALL = (EMAIL, PHONE, NONE)
+
+
+SAFE_CONTACT_TITLES = {
+    SafeContact.EMAIL: _l("By e-mail only"),
+    SafeContact.PHONE: _l("By phone"),
+    SafeContact.NONE: _l("No contact"),
+}
+
+
 class Report(Model):
     """A nuisance reported by a resident (web form or Open311 partner)."""
 
@@ -126,8 +143,12 @@ class Report(Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
-    #: The language the report was made in; every message to the reporter uses it.
+    #: The language the reporter chose for the messages (by default the form page's); every
+    #: message to the reporter uses it, staff answers included.
     language: Mapped[str] = mapped_column(String(2))
+    #: For a sensitive report, how the reporter may safely be contacted (``SafeContact``); None
+    #: when the form did not ask. When set, e-mail subjects name neither police nor prevention.
+    safe_contact: Mapped[str | None] = mapped_column(String(10))
     #: "web" or "open311".
     source: Mapped[str] = mapped_column(String(10), default="web")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -146,6 +167,9 @@ class Report(Model):
     spam: Mapped[bool] = mapped_column(default=False)
     #: When the reporter's personal data was erased (retention, or the reporter's request).
     erased_at: Mapped[datetime | None]
+    #: The number of the police report (PV) the reporter added from the tracking page, as typed
+    #: (trimmed): the shapes differ between police zones and years.
+    police_report_number: Mapped[str | None] = mapped_column(String(40))
 
     category: Mapped[Category] = relationship(lazy="joined")
     assigned_to: Mapped[StaffUser | None] = relationship()
@@ -159,6 +183,10 @@ class Report(Model):
     @property
     def is_open(self) -> bool:
         return self.status in Status.OPEN
+
+    @property
+    def safe_contact_title(self) -> str:
+        return str(SAFE_CONTACT_TITLES[self.safe_contact]) if self.safe_contact else ""
 
     @property
     def status_title(self) -> str:
@@ -208,6 +236,7 @@ class EventKind:
     ANSWER = "answer"
     TRANSFER = "transfer"
     SPAM = "spam"
+    POLICE_REPORT = "police_report"
     ERASURE_REQUESTED = "erasure_requested"
     ERASED = "erased"
 

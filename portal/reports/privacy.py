@@ -18,9 +18,8 @@ from portal import geo
 from portal.accounts.models import StaffUser
 from portal.db import utcnow, write_aside
 from portal.extensions import db
-from portal.notify.services import queue_email
+from portal.reports import notifications
 from portal.reports.models import AccessLog, EventKind, Report, ReportEvent, Status
-from portal.reports.services import contacts_for, staff_report_url
 from portal.reports.uploads import store
 
 
@@ -67,6 +66,7 @@ def erase_personal_data(report: Report, *, actor: StaffUser | None = None, reaso
     report.latitude = None
     report.longitude = None
     report.details = {}
+    report.police_report_number = None
     for event in report.events:
         event.text = ""
         event.data = {k: v for k, v in (event.data or {}).items() if k in ("status", "previous", "source", "target")}
@@ -113,6 +113,7 @@ def export_for_reporter(report: Report) -> dict[str, Any]:
         "latitude": report.latitude,
         "longitude": report.longitude,
         "details": report.details,
+        "police_report_number": report.police_report_number,
         "email": report.email,
         "phone": report.phone,
         "language": report.language,
@@ -137,7 +138,5 @@ def request_erasure(report: Report) -> ReportEvent:
     event = ReportEvent(kind=EventKind.ERASURE_REQUESTED, actor="reporter", public=True)
     report.events.append(event)
     db.session.flush()
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_erasure_staff", contact.language, report=report,
-                    staff_url=staff_report_url(report, contact.language))
+    notifications.erasure_requested(report)
     return event

@@ -36,7 +36,7 @@ CATEGORIES: list[dict[str, Any]] = [
         "description_en": "A car was stolen or broken into, or something was taken from it.",
     },
     {
-        "code": "vandalism", "questions": "",
+        "code": "vandalism", "questions": "damage",
         "name_fr": "Vandalisme et dégradations",
         "name_nl": "Vandalisme en beschadiging",
         "name_en": "Vandalism and damage",
@@ -54,7 +54,7 @@ CATEGORIES: list[dict[str, Any]] = [
         "description_en": "Someone broke into, or tried to break into, a home, a shop or a cellar.",
     },
     {
-        "code": "other-theft", "questions": "",
+        "code": "other-theft", "questions": "theft",
         "name_fr": "Autre vol",
         "name_nl": "Andere diefstal",
         "name_en": "Other theft",

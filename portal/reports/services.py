@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import geo
@@ -17,13 +17,11 @@ from portal.contact import PHONE_PATTERN
 from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _
-from portal.notify.services import external_url, queue_email
-from portal.reports import questions
+from portal.reports import notifications, questions
 from portal.reports.deadlines import add_working_days
 from portal.reports.models import (
     Category,
     EventKind,
-    MunicipalContact,
     Report,
     ReportEvent,
     ReportPhoto,
@@ -41,8 +39,8 @@ REFERENCE_PATTERN = re.compile(r"^BX-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}
 TRACKING_CODE_LENGTH = 12
 #: How long the link sent by "I lost my code" opens the report.
 SENT_LINK_MAX_AGE = timedelta(days=7)
-#: A phone's clock may be a little ahead of ours.
-CLOCK_SKEW = timedelta(minutes=10)
+#: A phone's clock may be a little ahead of ours (the registry's time questions allow the same).
+CLOCK_SKEW = questions.CLOCK_SKEW
 
 
 def sync_categories() -> int:
@@ -85,6 +83,8 @@ class Draft:
     municipality_choice: str | None = None
     #: Photos already re-encoded and stored (see uploads.PendingPhotos).
     photos: list[StoredPhoto] = field(default_factory=list)
+    #: A sensitive report's safe way to contact the reporter (``models.SafeContact``).
+    safe_contact: str | None = None
 
 
 class InvalidReport(Exception):
@@ -156,7 +156,8 @@ def validate(draft: Draft) -> dict[str, str]:
                 -90 <= draft.latitude <= 90 and -180 <= draft.longitude <= 180)):  # type: ignore[operator]
         errors["location"] = _("The location could not be read. Remove it, or try again.")
     if category is not None:
-        draft.details, wrong = questions.check_answers(category.questions, draft.details)
+        draft.details, wrong = questions.check_answers(
+            category.questions, draft.details, questions.Facts(draft.occurred_on, now))
         errors.update(wrong)
     if draft.email:
         try:
@@ -269,7 +270,7 @@ def submit_report(draft: Draft) -> Submitted:
             latitude=draft.latitude, longitude=draft.longitude,
             details=dict(draft.details),  # checked and normalised by validate
             email=draft.email or None, phone=(draft.phone or "").strip() or None,
-            language=draft.language, source=draft.source,
+            language=draft.language, source=draft.source, safe_contact=draft.safe_contact,
         )
         report.tracking_code_hash = hash_tracking_code(report.reference, code)
         report.created_at = utcnow()
@@ -297,39 +298,10 @@ def _photo_row(photo: StoredPhoto) -> ReportPhoto:
     return ReportPhoto(filename=photo.name, width=photo.width, height=photo.height)
 
 
-def contacts_for(report: Report) -> list[MunicipalContact]:
-    """The addresses of the report's municipality for its category, else its general ones;
-    none while the coordinators have to decide the municipality (its staff may not see it)."""
-    if report.municipality_to_decide:
-        return []
-    rows = list(db.session.scalars(select(MunicipalContact).where(
-        MunicipalContact.municipality_nis == report.municipality_nis,
-        or_(MunicipalContact.category_code == report.category_code,
-            MunicipalContact.category_code.is_(None)))))
-    specific = [row for row in rows if row.category_code == report.category_code]
-    return specific or rows
-
-
 def _announce(report: Report, secret: str, code: str) -> None:
     """Outbox messages in the same transaction: the reporter (if an e-mail was given), the
-    municipality (without the contact data of an anonymous reporter); a report whose municipality
-    is to decide reaches a municipality only when a coordinator transfers it."""
-    tracking_url = external_url("tracking.open_link", token=secret, lang=report.language)
-    if report.email:
-        queue_email(report.email, "report_received", report.language, report=report,
-                    tracking_url=tracking_url, tracking_code=format_tracking_code(code),
-                    find_url=external_url("tracking.find", lang=report.language),
-                    municipality=None if report.municipality_to_decide
-                    else geo.municipality(report.municipality_nis))
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_new_staff", contact.language, report=report,
-                    municipality=geo.municipality(report.municipality_nis),
-                    staff_url=staff_report_url(report, contact.language))
-
-
-def staff_report_url(report: Report, lang: str) -> str:
-    """The staff page of a report, for messages to the municipality."""
-    return external_url("manage.report", reference=report.reference, lang=lang)
+    municipality (without the contact data of an anonymous reporter)."""
+    notifications.report_received(report, secret, format_tracking_code(code))
 
 
 # Following a report -------------------------------------------------------------------------
@@ -420,13 +392,9 @@ def send_tracking_link(reference: str, email: str, language: str) -> None:
     report = find_by_reference(reference)
     if report is not None and report.email and secrets.compare_digest(
             report.email.lower().encode(), email.lower().encode()):
-        queue_email(report.email, "report_tracking_link", report.language, report=report,
-                    link=external_url("tracking.open_sent_link", token=sent_link_token(report),
-                                      lang=report.language),
-                    days=SENT_LINK_MAX_AGE.days)
+        notifications.tracking_link(report, sent_link_token(report), SENT_LINK_MAX_AGE.days)
     else:
-        queue_email(email, "report_tracking_unknown", language, reference=reference,
-                    find_url=external_url("tracking.find", lang=language))
+        notifications.tracking_unknown(email, language, reference)
 
 
 def find_by_reference(reference: str) -> Report | None:
@@ -451,21 +419,7 @@ def add_reporter_information(report: Report, text: str, photos: list[StoredPhoto
     report.events.append(event)
     report.updated_at = utcnow()
     db.session.flush()
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_info_staff", contact.language, report=report,
-                    municipality=geo.municipality(report.municipality_nis),
-                    staff_url=staff_report_url(report, contact.language))
-    return event
-
-
-def reporter_says_done(report: Report, kind: str) -> ReportEvent:
-    """The reporter says the problem is solved, or no longer needs action."""
-    if kind not in (EventKind.REPORTER_RESOLVED, EventKind.REPORTER_NO_LONGER_NEEDED):
-        raise ValueError(kind)
-    event = ReportEvent(kind=kind, actor="reporter", public=True)
-    report.events.append(event)
-    report.updated_at = utcnow()
-    db.session.flush()
+    notifications.reporter_added_information(report)
     return event
 
 

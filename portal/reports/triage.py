@@ -22,11 +22,11 @@ from portal.accounts.models import Role, StaffUser, staff_municipality
 from portal.db import queryable, utcnow
 from portal.extensions import db
 from portal.i18n import _
-from portal.notify.services import external_url, queue_email
 from portal.reports import counts as report_counts
+from portal.reports import notifications
 from portal.reports.models import OPEN_STATUS_SQL, EventKind, Report, ReportEvent, Status
 from portal.reports.privacy import erase_personal_data
-from portal.reports.services import contacts_for, normalise_reference, staff_report_url
+from portal.reports.services import normalise_reference
 from portal.times import BRUSSELS
 
 PAGE_SIZE = 50
@@ -303,13 +303,17 @@ def _event(report: Report, user: StaffUser, kind: str, *, public: bool = False, 
 
 
 def _set_status(report: Report, user: StaffUser, status: str, **data: Any) -> None:
+    """Change the status (flushes) and tell the reporter when it is a change they should know."""
     now = utcnow()
     previous = report.status
     report.status = status
     if status != Status.NEW and report.acknowledged_at is None:
         report.acknowledged_at = now
     report.closed_at = now if status in Status.FINAL else None
-    _event(report, user, EventKind.STATUS, public=True, previous=previous, status=status, **data)
+    event = _event(report, user, EventKind.STATUS, public=True, previous=previous, status=status,
+                   **data)
+    db.session.flush()
+    notifications.status_changed(report, event)
 
 
 def acknowledge(user: StaffUser, report: Report, version: int | None) -> None:
@@ -351,6 +355,8 @@ def assign(user: StaffUser, report: Report, version: int | None, assignee_id: in
     report.assigned_to = assignee
     _event(report, user, EventKind.ASSIGNED, assignee=assignee.name if assignee else "")
     db.session.flush()
+    if assignee is not None:
+        notifications.assigned(report, assignee, user)
 
 
 def _text(text: str) -> str:
@@ -372,12 +378,9 @@ def add_note(user: StaffUser, report: Report, version: int | None, text: str) ->
 def answer(user: StaffUser, report: Report, version: int | None, text: str) -> None:
     """A public answer: shown on the tracking page and e-mailed in the reporter's language."""
     _begin(user, report, version)
-    _event(report, user, EventKind.ANSWER, public=True, text=_text(text))
-    if report.email:
-        queue_email(report.email, "report_answer", report.language, report=report, text=text.strip(),
-                    municipality=geo.municipality(report.municipality_nis),
-                    tracking_url=external_url("tracking.find", lang=report.language))
+    event = _event(report, user, EventKind.ANSWER, public=True, text=_text(text))
     db.session.flush()
+    notifications.answered(report, event)
 
 
 def mark_spam(user: StaffUser, report: Report, version: int | None, spam: bool) -> None:
@@ -413,10 +416,7 @@ def transfer(user: StaffUser, report: Report, version: int | None, to_nis: str, 
     report.municipality_to_decide = False
     report.assigned_to = None
     # Public so the reporter sees the move; the reason stays internal (data, not text).
-    _event(report, user, EventKind.TRANSFER, public=True, source=source, target=target.nis,
-           reason=reason)
+    event = _event(report, user, EventKind.TRANSFER, public=True, source=source,
+                   target=target.nis, reason=reason)
     db.session.flush()
-    for contact in contacts_for(report):
-        queue_email(contact.email, "report_transferred_staff", contact.language, report=report,
-                    source=geo.municipality(source), municipality=target, reason=reason,
-                    staff_url=staff_report_url(report, contact.language))
+    notifications.transferred(report, event)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import astuple
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -190,3 +190,19 @@ def clean_orphans(claimed: set[str], now: float | None = None) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def photo_response(photo: ReportPhoto, download_name: str) -> Response | None:
+    """A filed photo as an inline JPEG that is never cached nor sniffed; None when its file is
+    gone. For the staff page and the reporter's tracking page, after their own access checks."""
+    try:
+        path = store().path(photo.filename)
+    except FileNotFoundError:
+        return None
+    if not path.is_file():
+        return None
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Content-Disposition"] = f'inline; filename="{download_name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -4,18 +4,30 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal import geo
 from portal.extensions import LIMITS, csrf, db, limiter
-from portal.i18n import _, current_language
+from portal.i18n import _, _l, current_language
 from portal.notify.services import external_url
 from portal.pagecache import same_for_everyone
-from portal.reports import placing, questions, services, uploads
-from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, ReportForm, TrackForm
-from portal.reports.models import STATUS_TITLES, EventKind, Report
+from portal.ratelimits import counted_submission
+from portal.reports import following, next_step, placing, police_report, questions, services, uploads
+from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, PoliceReportForm, ReportForm, TrackForm
+from portal.reports.models import STATUS_TITLES, EventKind, Report, SafeContact
 from portal.reports.photos import StoredPhoto
 
 bp = Blueprint("report", __name__, url_prefix="/<lang:lang>/report")
@@ -63,17 +75,20 @@ def categories() -> str:
 
 @bp.route("/new/<code>", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(LIMITS["report"], methods=["POST"])
+@counted_submission("report")
 def new(code: str) -> Response | str | tuple[str, int]:
     """What, when, where, photos, contact and consent, on one page for a weak connection."""
     category = services.get_active_category(code)
     if category is None:
         abort(404)
     form = ReportForm()
+    question_set = questions.question_set(category.questions)
+    form.sensitive = question_set.sensitive
     routing: geo.Routing | None = None
     kept_photos: list[StoredPhoto] = []
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(18)
+        form.email_language.data = current_language()
     else:
         form_ok = form.validate()
         if not form_ok:
@@ -108,13 +123,15 @@ def new(code: str) -> Response | str | tuple[str, int]:
             form.kept_photos.data = photos.carry(form.submission_key.data)
             kept_photos = photos.photos
     form.stamp()
+    form.chosen_language(current_language())
     choice = _choice_step(form, routing)
     status = 422 if request.method == "POST" and routing is None else 200
     return render_template("reports/form.html", form=form, category=category, routing=routing,
                            choice=choice, destination=_destination(form, routing),
                            destinations=placing.destinations(current_language()),
-                           questions=questions.question_set(category.questions),
+                           questions=question_set,
                            kept_photos=kept_photos,
+                           report_months=current_app.config["REPORT_RETENTION_MONTHS"],
                            today_iso=services.brussels_now().date().isoformat()), status
 
 
@@ -155,14 +172,22 @@ def _destination(form: ReportForm, routing: geo.Routing | None) -> str | None:
 
 
 def _draft(form: ReportForm, code: str, photos: list[StoredPhoto]) -> services.Draft:
+    safe_contact = form.safe_contact.data if form.sensitive else None
+    email = (form.email.data or "").strip() or None
+    phone = (form.phone.data or "").strip() or None
+    # What the reporter said is not safe is not kept at all, so that nobody can use it.
+    if safe_contact == SafeContact.NONE:
+        email = phone = None
+    elif safe_contact == SafeContact.EMAIL:
+        phone = None
     return services.Draft(
         category_code=code, description=form.description.data or "",
         occurred_on=form.occurred_on.data, occurred_at_time=form.occurred_at_time.data,
         street=form.street.data or "", postal_code=(form.postal_code.data or "").replace(" ", ""),
         latitude=_float(form.latitude.data), longitude=_float(form.longitude.data),
         details=form.answers(),
-        email=(form.email.data or "").strip() or None, phone=(form.phone.data or "").strip() or None,
-        language=current_language(),
+        email=email, phone=phone, safe_contact=safe_contact,
+        language=form.chosen_language(current_language()),
         # The column holds 64 characters; the page's key has 24, a longer one was tampered with.
         submission_key=(form.submission_key.data or "")[:64] or None,
         municipality_choice=form.municipality.data or None, photos=photos)
@@ -199,10 +224,15 @@ def done(reference: str) -> str:
     place = geo.municipality(report.municipality_nis)
     lang = current_language()
     return render_template("reports/done.html", report=report, municipality=place,
-                           police_zone=geo.police_zone(place.police_zone),
+                           police_zone=geo.police_zone(place.police_zone), advice=_advice(report),
                            to_decide=placing.candidates_text(report, lang),
                            tracking_code=services.format_tracking_code(code) if code else None,
                            tracking_url=external_url("tracking.open_link", token=secret))
+
+
+def _advice(report: Report) -> next_step.Advice | None:
+    return next_step.advice_for(report.category_code, report.details, report.municipality_nis,
+                                current_language(), current_app.config["POLICE_ON_WEB_URL"])
 
 
 # Following a report -------------------------------------------------------------------------
@@ -321,7 +351,7 @@ def open_link(token: str) -> Response:
 
 @tracking.route("/report/<reference>", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(LIMITS["report"], methods=["POST"])  # it takes photos, as the report form does
+@counted_submission("report")  # it takes photos, as the report form does
 def show(reference: str) -> Response | str | tuple[str, int]:
     """Status, public timeline, and a form to add information."""
     report = _tracked_report(reference)
@@ -341,14 +371,43 @@ def show(reference: str) -> Response | str | tuple[str, int]:
                 else:
                     db.session.commit()
                     photos.hold()
-                    return redirect(url_for(".show", reference=reference, added=1), code=303)
+                    return redirect(url_for(".show", reference=reference, added="info",
+                                            _anchor="messages"), code=303)
     form.stamp()
-    status = 422 if request.method == "POST" else 200
+    return _tracking_page(report, form, PoliceReportForm(),
+                          422 if request.method == "POST" else 200)
+
+
+def _tracking_page(report: Report, form: AddInformationForm, police_form: PoliceReportForm,
+                   status: int) -> tuple[str, int]:
     return render_template("reports/track_show.html", report=report, form=form,
-                           done_form=DoneForm(),
+                           done_form=DoneForm(), police_form=police_form,
                            details=services.details_for_display(report),
                            municipality=geo.municipality(report.municipality_nis),
-                           added=request.args.get("added") == "1"), status
+                           advice=_advice(report),
+                           added=request.args.get("added"),
+                           ), status
+
+
+@tracking.post("/report/<reference>/police-report")
+@csrf.exempt
+@limiter.limit(LIMITS["tracking"])
+def add_police_report(reference: str) -> Response | tuple[str, int]:
+    """The reporter adds the number of the police report (PV); staff see it."""
+    report = _tracked_report(reference)
+    police_form = PoliceReportForm()
+    if police_form.validate():
+        try:
+            police_report.add_number(report, police_form.number.data or "")
+        except police_report.InvalidNumber as invalid:
+            police_form.number.errors = [invalid.message]
+        else:
+            db.session.commit()
+            return redirect(url_for(".show", reference=reference, added="police") + "#police-report",
+                            code=303)
+    form = AddInformationForm()
+    form.stamp()
+    return _tracking_page(report, form, police_form, 422)
 
 
 @tracking.get("/report/<reference>/export.json")
@@ -378,11 +437,37 @@ def request_erasure(reference: str) -> Response:
 
 @tracking.post("/report/<reference>/done")
 def reporter_done(reference: str) -> Response:
-    """The reporter says the problem is solved or no longer needs action."""
+    """The reporter says the problem is solved or no longer needs action: the report closes,
+    the page says so and opens at that message."""
     report = _tracked_report(reference)
     form = DoneForm()
     kind = request.form.get("kind", "")
-    if form.validate() and kind in (EventKind.REPORTER_RESOLVED, EventKind.REPORTER_NO_LONGER_NEEDED):
-        services.reporter_says_done(report, kind)
-        db.session.commit()
-    return redirect(url_for(".show", reference=reference), code=303)
+    if form.validate() and kind in following.REPORTER_OUTCOMES:
+        if following.reporter_says_done(report, kind) is not None:
+            db.session.commit()
+            flash(DONE_MESSAGES[kind], "success")
+        else:
+            flash(_("This report is already closed."), "info")
+    return redirect(url_for(".show", reference=reference, _anchor="messages"), code=303)
+
+
+#: What the reporter is told after saying the problem is over.
+DONE_MESSAGES = {
+    EventKind.REPORTER_RESOLVED: _l("Thank you. You said the problem is solved: your report is now closed as resolved. "
+                                     "The municipality can still open it again if needed."),
+    EventKind.REPORTER_NO_LONGER_NEEDED: _l("Thank you. You said your report no longer needs action: it is now closed. "
+                                             "The municipality can still open it again if needed."),
+}
+
+
+@tracking.get("/report/<reference>/photos/<int:photo_id>")
+def photo(reference: str, photo_id: int) -> Response:
+    """One of the report's photos, for whoever opened it with its private link or code."""
+    report = _tracked_report(reference)
+    match = next((p for p in report.photos if p.id == photo_id), None)
+    if match is None or report.erased_at is not None:
+        abort(404)
+    response = uploads.photo_response(match, f"{reference}-{photo_id}.jpg")
+    if response is None:
+        abort(404)
+    return response

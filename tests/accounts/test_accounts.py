@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from tests.conftest import csrf_token
+from tests.outbox import rendered
 from tests.staff import PASSWORD, login, make_user
 
 
@@ -89,7 +90,7 @@ def test_password_reset_works_once_and_expires(app: Flask, client: FlaskClient) 
     send = app.test_cli_runner().invoke(args=["portal", "outbox", "send"])  # the e-mail worker
     assert send.exit_code == 0, send.output
     with app.app_context():
-        [message] = db.session.scalars(select(OutboxMessage)).all()
+        [message] = map(rendered, db.session.scalars(select(OutboxMessage)).all())
         assert message.language == "nl" and message.recipient == "bob@example.org"
         link = re.search(r"http://[^/]+(/nl/manage/password/reset/\S+)", message.body).group(1)
     form = client.get(link)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from tests.conftest import csrf_token
+from tests.outbox import rendered
 from tests.reports.helpers import post_report
 from tests.staff import login, make_user
 
@@ -112,7 +113,7 @@ def test_create_user_sends_a_reset_link_and_the_user_can_log_in(app: Flask, peop
         user = db.session.scalar(select(StaffUser).where(StaffUser.email == "nina@schaerbeek.example"))
         assert user.role == "staff" and sorted(user.municipality_codes) == ["21009", "21015"]
         assert user.language == "nl"
-        [message] = db.session.scalars(select(OutboxMessage)).all()
+        [message] = map(rendered, db.session.scalars(select(OutboxMessage)).all())
         assert message.recipient == "nina@schaerbeek.example" and message.language == "nl"
         # A welcome, in her language, naming her role and municipalities: not a password reset.
         assert message.subject == "Uw personeelsaccount op Preventieportaal Brussel"

@@ -41,7 +41,8 @@ def test_a_published_client_lists_services_reads_a_definition_and_requests(
     attributes = definition["attributes"]
     if fmt == "xml":  # xmltodict: the list sits under its item element
         attributes = attributes["attribute"]
-    assert [a["code"] for a in attributes] == ["postal_code", "make", "colour", "plate", "police_declaration"]
+    assert [a["code"] for a in attributes] == ["postal_code", "theft_kind", "vehicle_kind", "make",
+                                              "colour", "plate", "police_declaration", "violence"]
 
     requested = client.get_service_requests(status="open", service_code="vandalism")
     assert {r["service_request_id"] for r in requested} == set(filed)

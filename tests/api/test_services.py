@@ -65,10 +65,18 @@ def test_service_groups(client: FlaskClient) -> None:
     assert groups["vandalism"] == groups["school-racket"] != groups["burglary"]
 
 
+#: The questions answered by choosing (the registry's CHOICE kind).
+CHOICES = {"line_type", "theft_kind", "vehicle_kind", "author_known", "stolen", "violence"}
+
+
 @pytest.mark.parametrize(("code", "questions"), [
     ("school-racket", ["postal_code", "school"]),
-    ("transport-pickpocketing", ["postal_code", "line", "stop"]),
-    ("vehicle-theft", ["postal_code", "make", "colour", "plate", "police_declaration"]),
+    ("transport-pickpocketing", ["postal_code", "time_from", "time_to", "line_type", "line", "stop",
+                                 "violence"]),
+    ("vehicle-theft", ["postal_code", "theft_kind", "vehicle_kind", "make", "colour", "plate",
+                       "police_declaration", "violence"]),
+    ("vandalism", ["postal_code", "author_known", "violence"]),
+    ("other-theft", ["postal_code", "stolen", "violence"]),
     ("burglary", ["postal_code"]),
 ])
 def test_definitions_ask_the_category_questions(client: FlaskClient, code: str,
@@ -85,10 +93,13 @@ def test_definitions_ask_the_category_questions(client: FlaskClient, code: str,
             assert attribute["values"] == [{"key": "yes", "name": "Yes"},
                                            {"key": "no", "name": "No"},
                                            {"key": "not_yet", "name": "Not yet"}]
+        elif attribute["code"] in CHOICES:
+            assert attribute["datatype"] == "singlevaluelist" and attribute["values"]
         else:
             assert attribute["datatype"] == "string" and "values" not in attribute
     if code == "transport-pickpocketing":
-        assert attributes[1]["description"] == "Line (tram, bus or metro)"
+        assert attributes[1]["description"] == "Time window: from"
+        assert attributes[4]["description"] == "Line number"
 
 
 def test_definition_values_in_xml(client: FlaskClient) -> None:

@@ -28,6 +28,7 @@ from tests.api.conftest import (
     PARVIS_SAINT_GILLES,
     Key,
 )
+from tests.outbox import rendered
 from tests.reports.helpers import database_is_free, jpeg_with_gps
 
 
@@ -87,7 +88,7 @@ def test_a_partner_files_a_report_like_the_web_form(app: Flask, client: FlaskCli
     assert "Ann" not in repr(report.__dict__)  # names are not kept
     assert reference in notice and "Ixelles" in notice and "112" in notice
     with app.app_context():
-        [message] = db.session.scalars(select(OutboxMessage))
+        [message] = map(rendered, db.session.scalars(select(OutboxMessage)))
         assert message.recipient == "resident@example.be" and reference in message.body
 
 

@@ -52,7 +52,8 @@ def fill_report(page: Any, lang: str, code: str, postal_code: str | None = None)
             page.check(f"input[name=police_declaration][value={value}]")
         else:
             page.fill(f"#{name}", value)
-    page.check("#consent")
+    if page.locator("input[name=safe_contact]").count():  # a sensitive report (racket)
+        page.check("input[name=safe_contact][value=none]")
 
 
 def submit(page: Any, selector: str = SUBMIT) -> Any:

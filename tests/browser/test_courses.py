@@ -45,12 +45,11 @@ def places_left(live_server: LiveServer, session_id: int) -> int:
 def outbox_for(live_server: LiveServer, email: str) -> list[Any]:
     from portal.extensions import db
     from portal.notify.models import OutboxMessage
+    from tests.outbox import rendered
 
     with live_server.app.app_context():
-        messages = list(db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)))
-        for message in messages:
-            db.session.expunge(message)
+        messages = [rendered(message) for message in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id))]
         db.session.remove()
         return messages
 

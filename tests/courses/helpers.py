@@ -13,8 +13,8 @@ from portal.courses import organising, signup
 from portal.courses.models import CourseSession, Registration
 from portal.db import utcnow
 from portal.extensions import db
-from portal.notify.models import OutboxMessage
 from tests.conftest import csrf_token
+from tests.outbox import Mail, mails
 
 
 def make_session(app: Flask, *, course_type: str = "driving-licence", capacity: int = 12,
@@ -87,14 +87,9 @@ def registrations(app: Flask, session_id: int | None = None) -> list[Registratio
         return rows
 
 
-def outbox(app: Flask, recipient: str | None = None) -> list[OutboxMessage]:
-    with app.app_context():
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        if recipient is not None:
-            query = query.where(OutboxMessage.recipient == recipient)
-        rows = list(db.session.scalars(query))
-        db.session.expunge_all()
-        return rows
+def outbox(app: Flask, recipient: str | None = None) -> list[Mail]:
+    """The messages queued so far (to ``recipient``), rendered as the worker will send them."""
+    return mails(app, recipient)
 
 
 def sign_up_direct(app: Flask, session_id: int, email: str, lang: str = "fr",

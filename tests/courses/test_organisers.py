@@ -40,6 +40,8 @@ class World:
     holder_id: int
     #: Bob Martin, on the waiting list (the session has one place).
     waiting_id: int
+    #: The session's (only) date.
+    day_id: int
 
 
 def own_session(app: Flask, organiser_id: int, **options) -> int:
@@ -65,7 +67,9 @@ def world(app: Flask) -> World:
     with app.app_context():
         organising.check_in(db.session.get(Registration, holder), True)
         db.session.commit()
-    return World(users, session_id, holder, registration_id(app, "bob@example.be"))
+    with app.app_context():
+        day_id = db.session.get(CourseSession, session_id).dates[0].id
+    return World(users, session_id, holder, registration_id(app, "bob@example.be"), day_id)
 
 
 def client_as(app: Flask, role: str) -> FlaskClient:
@@ -117,14 +121,15 @@ def edit_form(app: Flask, session_id: int, token: str, **overrides: str) -> dict
 GET_URLS = ["/fr/manage/courses/", "/fr/manage/courses/new", "/fr/manage/courses/{s}",
             "/fr/manage/courses/{s}/edit", "/fr/manage/courses/{s}/cancel",
             "/fr/manage/courses/{s}/check-in", "/fr/manage/courses/{s}/participants.csv",
-            "/fr/manage/courses/{s}/registrations/{r}/attestation"]
+            "/fr/manage/courses/{s}/registrations/{r}/attestation", "/fr/manage/courses/{s}/attestations",
+            "/fr/manage/courses/{s}/check-in?day={d}"]
 EXPECTED_GET = {  # role -> status per URL of GET_URLS
-    "anonymous": [302, 302, 302, 302, 302, 302, 302, 302],
-    "organiser-own": [200, 200, 200, 200, 200, 200, 200, 200],
-    "organiser-other": [200, 200, 404, 404, 404, 404, 404, 404],
-    "admin": [200, 200, 200, 200, 200, 200, 200, 200],
-    "coordinator": [403, 403, 403, 403, 403, 403, 403, 403],
-    "staff": [403, 403, 403, 403, 403, 403, 403, 403],
+    "anonymous": [302] * 10,
+    "organiser-own": [200] * 10,
+    "organiser-other": [200, 200, 404, 404, 404, 404, 404, 404, 404, 404],
+    "admin": [200] * 10,
+    "coordinator": [403] * 10,
+    "staff": [403] * 10,
 }
 SEES_SESSION = {"organiser-own", "admin"}
 
@@ -134,7 +139,7 @@ def test_every_organiser_url_for_every_role(app: Flask, world: World, role: str)
     client = client_as(app, role)
     statuses = []
     for url in GET_URLS:
-        response = client.get(url.format(s=world.session_id, r=world.holder_id))
+        response = client.get(url.format(s=world.session_id, r=world.holder_id, d=world.day_id))
         statuses.append(response.status_code)
         if response.status_code == 302:
             assert "/fr/manage/login" in response.headers["Location"]
@@ -146,7 +151,7 @@ def test_every_organiser_url_for_every_role(app: Flask, world: World, role: str)
     assert statuses == EXPECTED_GET[role]
 
 
-ACTIONS = ["create", "edit", "cancel", "promote", "check-in"]
+ACTIONS = ["create", "edit", "cancel", "promote", "check-in", "check-in-day"]
 EXPECTED_POST = {"anonymous": 302, "organiser-own": 303, "organiser-other": 404, "admin": 303,
                  "coordinator": 403, "staff": 403}
 
@@ -164,6 +169,9 @@ def _action(app: Flask, world: World, action: str, token: str) -> tuple[str, dic
         return (f"{base}/registrations/{world.waiting_id}/promote",
                 {f"{prefix}-csrf_token": token, f"{prefix}-reason": "Examen de conduite lundi",
                  f"{prefix}-over_capacity": "y"})
+    if action == "check-in-day":
+        return (f"{base}/registrations/{world.holder_id}/check-in",
+                {"csrf_token": token, "attended": "0", "day": str(world.day_id)})
     return f"{base}/registrations/{world.holder_id}/check-in", {"csrf_token": token, "attended": "0"}
 
 
@@ -192,7 +200,8 @@ def test_every_action_for_every_role(app: Flask, world: World, role: str, action
                    "edit": (1, "Salle B", "open", "waiting", True),
                    "cancel": (1, "Maison de quartier", "cancelled", "session_cancelled", True),
                    "promote": (1, "Maison de quartier", "open", "confirmed", True),
-                   "check-in": (1, "Maison de quartier", "open", "waiting", False)}
+                   "check-in": (1, "Maison de quartier", "open", "waiting", False),
+                   "check-in-day": (1, "Maison de quartier", "open", "waiting", False)}
         assert after == changed[action]
 
 

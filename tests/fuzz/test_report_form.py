@@ -23,7 +23,7 @@ CODES = ("vandalism", "school-racket", "transport-pickpocketing", "vehicle-theft
 FIELDS = ("description", "occurred_on", "occurred_at_time", "street", "postal_code", "latitude",
           "longitude", "school", "line", "stop", "make", "colour", "police_declaration", "email",
           "phone", "consent", "municipality", "submission_key", "kept_photos", "website",
-          "shown_at", "csrf_token")
+          "shown_at", "csrf_token", "safe_contact", "email_language")
 #: Files a robot might send as photos: nothing, garbage, an empty file, a real photo.
 UPLOADS = (None, (b"", "empty.jpg"), (b"\xff\xd8\xff\xe0 not really a JPEG", "x.jpg"),
            (b"<script>alert(1)</script>", '"><img src=x onerror=alert(1)>.png'),

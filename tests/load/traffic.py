@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from tests.load.server import HOST, REQUEST_TIMEOUT_S, get
+from tests.outbox import rendered
 
 #: Postal codes that each name one municipality of the Region (1040 and 1050 name two).
 POSTAL_CODES = ("1000", "1030", "1060", "1080", "1180", "1210")
@@ -459,7 +460,7 @@ def check_signups(app: Any, session_id: int, capacity: int,
                    for link in db.session.scalars(select(BookingLink))}
         bodies: dict[str, list[str]] = {}
         for message in db.session.scalars(select(OutboxMessage)):
-            bodies.setdefault(message.recipient, []).append(message.body)
+            bodies.setdefault(message.recipient, []).append(rendered(message).body)
         confirmed = [r for r in rows if r.status == RegistrationStatus.CONFIRMED]
         waiting = [r for r in rows if r.status == RegistrationStatus.WAITING]
         others = [r for r in rows if r.status not in (RegistrationStatus.CONFIRMED,

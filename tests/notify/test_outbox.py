@@ -16,9 +16,10 @@ from sqlalchemy.exc import OperationalError
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.notify import render
 from portal.notify.models import Attachment, OutboxMessage
 from portal.notify.sender import SendReport, retry_delay, send_due
-from portal.notify.services import queue_email
+from portal.notify.services import queue
 from tests.smtp import SMTPServer
 
 SENDER = "Portail / Portaal <noreply@prevention.example.be>"
@@ -31,13 +32,14 @@ BODY_NL = ("Preventieportaal Brussel: BXL-42\n27 november 2026\nJan & Piet <jp>\
            "https://prevention.example.be/nl/privacy\n\n" + FOOTER_NL)
 
 
-def queue(app: Flask, recipient: str = "jan@example.be", language: str = "nl",
-          attachments: list[Attachment] | None = None) -> int:
+def queue_notice(app: Flask, recipient: str = "jan@example.be", language: str = "nl",
+                 attachments: list[Attachment] | None = None) -> int:
     """Queue the test notice from inside a French request, commit, return its id."""
     with app.test_request_context("/fr/", method="POST"):  # e-mails are queued by changes
         app.preprocess_request()  # runs the URL processor: this request speaks French
-        message = queue_email(recipient, "test_notice", language, attachments=attachments,
-                              ref="BXL-42", day=date(2026, 11, 27), name="Jan & Piet <jp>")
+        message = queue("test_notice", recipient, language,
+                        files=[item.to_json() for item in attachments or []],
+                        ref="BXL-42", day=date(2026, 11, 27).isoformat(), name="Jan & Piet <jp>")
         db.session.commit()
         return message.id
 
@@ -55,23 +57,29 @@ def send(app: Flask, **kwargs: Any) -> SendReport:
         return send_due(**kwargs)
 
 
-def test_queue_renders_in_recipient_language_and_leaves_commit_to_caller(mail_app: Flask) -> None:
+def test_queue_stores_kind_and_parameters_and_leaves_commit_to_caller(mail_app: Flask) -> None:
     with mail_app.test_request_context("/fr/", method="POST"):  # e-mails are queued by changes
         mail_app.preprocess_request()
         assert current_language() == "fr"
-        message = queue_email("jan@example.be", "test_notice", "nl", ref="BXL-42",
-                              day=date(2026, 11, 27), name="Jan & Piet <jp>")
-        assert current_language() == "fr"  # the request still speaks French
+        message = queue("test_notice", "jan@example.be", "nl", ref="BXL-42",
+                        day="2026-11-27", name="Jan & Piet <jp>")
         assert message.id is not None  # flushed
-        assert message.subject == "Mijn melding opvolgen: BXL-42"
-        assert message.body == BODY_NL  # not HTML-escaped, links absolute and in Dutch
+        # Nothing is rendered in the request: the worker renders when it sends.
+        assert (message.subject, message.body) == (None, None)
+        assert (message.kind, message.channel) == ("test_notice", "email")
+        assert message.parameters == {"ref": "BXL-42", "day": "2026-11-27",
+                                      "name": "Jan & Piet <jp>"}
         assert (message.language, message.status, message.attempts) == ("nl", "pending", 0)
+        rendered = render(message)
+        assert current_language() == "fr"  # the request still speaks French
+        assert rendered.subject == "Mijn melding opvolgen: BXL-42"
+        assert rendered.body == BODY_NL  # not HTML-escaped, links absolute and in Dutch
         db.session.rollback()  # the caller's change failed: its e-mail goes with it
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_sender_name_is_in_the_language_of_each_message(mail_app: Flask) -> None:
-    from portal.notify.sender import sender_in
+    from portal.notify.channels import sender_in
 
     with mail_app.app_context():
         names = {lang: sender_in(SENDER, lang) for lang in ("fr", "nl", "en")}
@@ -83,13 +91,21 @@ def test_sender_name_is_in_the_language_of_each_message(mail_app: Flask) -> None
 
 def test_queue_rejects_header_injection(mail_app: Flask) -> None:
     with mail_app.app_context(), pytest.raises(ValueError):
-        queue_email("a@example.be\nBcc: b@example.be", "test_notice", "nl", ref="", day=None,
-                    name="")
+        queue("test_notice", "a@example.be\nBcc: b@example.be", "nl", ref="", day=None, name="")
+
+
+def test_queue_rejects_objects_and_unknown_kinds(mail_app: Flask) -> None:
+    with mail_app.app_context():
+        with pytest.raises(TypeError):  # parameters are ids and plain values
+            queue("test_notice", "jan@example.be", "nl", day=date(2026, 11, 27))
+        with pytest.raises(KeyError):
+            queue("no_such_kind", "jan@example.be", "nl")
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_smtp_delivers_in_dutch_with_attachment(mail_app: Flask, smtp: SMTPServer) -> None:
     smtp.start()
-    message_id = queue(mail_app, attachments=[Attachment("session.ics", "text/calendar", ICS)])
+    message_id = queue_notice(mail_app, attachments=[Attachment("session.ics", "text/calendar", ICS)])
 
     assert send(mail_app) == SendReport(sent=1)
 
@@ -117,7 +133,7 @@ def test_smtp_delivers_in_dutch_with_attachment(mail_app: Flask, smtp: SMTPServe
 
 def test_smtp_down_retries_with_backoff_and_loses_nothing(mail_app: Flask,
                                                           smtp: SMTPServer) -> None:
-    message_id = queue(mail_app)
+    message_id = queue_notice(mail_app)
     t0 = utcnow()
 
     assert send(mail_app, now=t0) == SendReport(failed=1)
@@ -156,7 +172,7 @@ def test_retry_delay_doubles_up_to_six_hours() -> None:
 
 def test_without_mail_server_messages_become_eml_files(mail_app: Flask) -> None:
     mail_app.config["MAIL_SERVER"] = ""
-    message_id = queue(mail_app, recipient="marie@example.be", language="fr",
+    message_id = queue_notice(mail_app, recipient="marie@example.be", language="fr",
                        attachments=[Attachment("session.ics", "text/calendar", ICS)])
 
     assert send(mail_app) == SendReport(sent=1)
@@ -182,7 +198,7 @@ def test_two_workers_racing_send_each_message_once(mail_app: Flask, smtp: SMTPSe
     smtp.start()
     recipients = [f"resident{n}@example.be" for n in range(12)]
     for recipient in recipients:
-        queue(mail_app, recipient=recipient)
+        queue_notice(mail_app, recipient=recipient)
     start = threading.Barrier(2)
     # Left to chance the two claims hardly ever overlap; hold each worker's first claim open
     # until the other has made its own, so that both select at the same time. On SQLite the
@@ -237,8 +253,8 @@ def test_two_workers_racing_send_each_message_once(mail_app: Flask, smtp: SMTPSe
 
 def test_cli_send_prints_counts(mail_app: Flask) -> None:
     mail_app.config["MAIL_SERVER"] = ""
-    queue(mail_app)
-    queue(mail_app, recipient="marie@example.be", language="fr")
+    queue_notice(mail_app)
+    queue_notice(mail_app, recipient="marie@example.be", language="fr")
     runner = mail_app.test_cli_runner()
 
     first = runner.invoke(args=["portal", "outbox", "send"])
@@ -248,7 +264,7 @@ def test_cli_send_prints_counts(mail_app: Flask) -> None:
 
 
 def test_cli_counts_failures(mail_app: Flask, smtp: SMTPServer) -> None:
-    queue(mail_app)  # the server is not started
+    queue_notice(mail_app)  # the server is not started
     result = mail_app.test_cli_runner().invoke(args=["portal", "outbox", "send"])
     assert (result.exit_code, result.output) == (0, "Outbox: 0 sent, 1 failed, 0 skipped.\n")
 
@@ -258,7 +274,7 @@ def test_cli_worker_survives_database_errors(mail_app: Flask, monkeypatch: pytes
     from portal.notify import sender
 
     mail_app.config["MAIL_SERVER"] = ""
-    message_id = queue(mail_app)
+    message_id = queue_notice(mail_app)
     real_send_due = sender.send_due
     calls: list[int] = []
     sleeps: list[float] = []
@@ -284,3 +300,32 @@ def test_cli_worker_survives_database_errors(mail_app: Flask, monkeypatch: pytes
     assert sleeps == [0.5, 0.5]
     assert "outbox: database error" in caplog.text
     assert row(mail_app, message_id).status == "sent"
+
+
+def test_rendered_when_sent_and_kept_as_history(mail_app: Flask) -> None:
+    mail_app.config["MAIL_SERVER"] = ""
+    message_id = queue_notice(mail_app)
+    assert (row(mail_app, message_id).subject, row(mail_app, message_id).body) == (None, None)
+
+    assert send(mail_app) == SendReport(sent=1)
+
+    sent = row(mail_app, message_id)
+    assert sent.status == "sent"
+    assert (sent.subject, sent.body) == ("Mijn melding opvolgen: BXL-42", BODY_NL)
+    with mail_app.app_context():  # what the person was told, read back without rendering again
+        assert render(sent).body == BODY_NL
+
+
+def test_a_message_whose_objects_are_gone_is_dropped_once(mail_app: Flask) -> None:
+    mail_app.config["MAIL_SERVER"] = ""
+    with mail_app.app_context():
+        gone = queue("test_notice", "jan@example.be", "nl", ref="BXL-42", gone=True).id
+        db.session.commit()
+    kept = queue_notice(mail_app)
+
+    assert send(mail_app) == SendReport(sent=1, dropped=1)
+    assert send(mail_app) == SendReport()  # not retried
+    dropped = row(mail_app, gone)
+    assert (dropped.status, dropped.attempts, dropped.body) == ("dropped", 0, None)
+    assert dropped.last_error == "Gone: the test notice's object"
+    assert row(mail_app, kept).status == "sent"

@@ -11,6 +11,7 @@ from portal.config import FALLBACK_BASE_URL, base_url, load
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.services import external_url
+from tests.outbox import rendered
 from tests.reports.helpers import post_report
 
 
@@ -52,7 +53,7 @@ def test_the_private_link_and_the_e_mail_point_at_the_port_served(app: Flask) ->
     [link] = set(re.findall(r"http://[^\s\"<]+/en/track/[A-Za-z0-9_-]+", page))
     assert link.startswith("http://127.0.0.1:5201/en/track/")
     with app.app_context():
-        bodies = [m.body for m in db.session.scalars(
+        bodies = [rendered(m).body for m in db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.recipient == "resident@example.org"))]
     assert len(bodies) == 1 and link in bodies[0]
     assert ":5000" not in bodies[0]

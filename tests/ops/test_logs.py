@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from tests.conftest import base_settings, csrf_token
 from tests.courses.helpers import make_session, post_sign_up, token_of
+from tests.outbox import rendered
 from tests.reports.helpers import post_report
 from tests.staff import make_user
 
@@ -63,7 +64,7 @@ def test_no_personal_data_in_the_logs_of_the_app_and_the_worker(
     with json_app.app_context():
         confirmation = db.session.scalars(select(OutboxMessage)
                                           .where(OutboxMessage.recipient == EMAIL)).one()
-        tracking_secret = _link(confirmation.body, r"/track/([A-Za-z0-9_-]+)")
+        tracking_secret = _link(rendered(confirmation).body, r"/track/([A-Za-z0-9_-]+)")
         confirmation_request = confirmation.request_id
     responses.append(client.get(f"/fr/track/{tracking_secret}?{QUERY_MARK}&email={EMAIL}"))
     assert responses[-1].status_code == 303
@@ -79,7 +80,7 @@ def test_no_personal_data_in_the_logs_of_the_app_and_the_worker(
         db.session.commit()
         reset = db.session.scalars(select(OutboxMessage)
                                    .where(OutboxMessage.recipient == STAFF_EMAIL)).one()
-        reset_token = _link(reset.body, r"/password/reset/([A-Za-z0-9_.-]+)")
+        reset_token = _link(rendered(reset).body, r"/password/reset/([A-Za-z0-9_.-]+)")
     responses.append(client.get(f"/fr/manage/password/reset/{reset_token}"))
     assert responses[-1].status_code == 200
 

@@ -12,7 +12,8 @@ from PIL import Image
 from tests.conftest import csrf_token
 
 DETAILS = {
-    "school-racket": {"school": "Athénée Royal"},
+    # A sensitive category: the form asks how to contact the reporter safely.
+    "school-racket": {"school": "Athénée Royal", "safe_contact": "none"},
     "transport-pickpocketing": {"line": "71", "stop": "Flagey"},
     "vehicle-theft": {"make": "VW Polo", "colour": "rouge", "police_declaration": "yes"},
 }

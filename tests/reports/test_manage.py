@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.reports.models import Report
+from tests.outbox import rendered
 from tests.reports.helpers import jpeg_with_gps, post_report
 from tests.staff import action_fields, login, make_user
 
@@ -153,6 +154,7 @@ def test_the_ixelles_queue_in_dutch(app: Flask, world: World) -> None:
     with app.app_context():
         mail = db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.recipient == "resident@example.org").order_by(OutboxMessage.id)).all()[-1]
+        mail = rendered(mail)
         assert mail.language == "fr" and answer in mail.body and world.reference in mail.subject
     # Transfer to the City of Brussels: it leaves Ixelles' list and enters Brussels'.
     page = ixelles.get(url).get_data(as_text=True)

@@ -70,7 +70,6 @@ def follow(client: FlaskClient, reference: str) -> str:
     {"csrf_token": "forged"},
     {"website": "http://spam.example"},  # the honeypot
     {"description": None},             # a required field
-    {"consent": None},
 ])
 def test_the_report_form_decodes_nothing_before_it_is_right(app: Flask, client: FlaskClient,
                                                              decoded: list[int], change) -> None:
@@ -112,29 +111,35 @@ def limited(database: Database, tmp_path: Path, geo_cache: Path) -> Iterator[Fla
         yield application
 
 
-def test_adding_photos_to_a_report_is_rate_limited(limited: Flask, decoded: list[int]) -> None:
-    """20 additions an hour from one address, as for reports; the 21st gets the 429 page."""
+def test_adding_to_a_report_is_rate_limited(limited: Flask, decoded: list[int]) -> None:
+    """Refused additions cost nothing; ten accepted ones an hour per browser session, as for
+    reports; the next gets the 429 page, and decodes nothing."""
     client = limited.test_client()
     reference = file_with_photo(client)
     page = follow(client, reference)
-    statuses = [client.post(f"/fr/track/report/{reference}", content_type="multipart/form-data",
-                            data={"csrf_token": csrf_token(page), "text": "",
-                                  "website": "robot"}).status_code
-                for _ in range(21)]
-    assert statuses == [422] * 20 + [429]
-    refused = client.post(f"/fr/track/report/{reference}", content_type="multipart/form-data",
-                          data={"csrf_token": csrf_token(page), "text": "Encore",
-                                "photos": photo_file()})
-    assert refused.status_code == 429 and "Trop de tentatives" in refused.get_data(as_text=True)
+    refused = [client.post(f"/fr/track/report/{reference}", content_type="multipart/form-data",
+                           data={"csrf_token": csrf_token(page), "text": "",
+                                 "website": "robot"}).status_code
+               for _ in range(21)]
+    assert refused == [422] * 21
+    added = [client.post(f"/fr/track/report/{reference}", content_type="multipart/form-data",
+                         data={"csrf_token": csrf_token(page), "text": f"Encore {n}"}).status_code
+             for n in range(11)]
+    assert added == [303] * 10 + [429]
+    limited_page = client.post(f"/fr/track/report/{reference}", content_type="multipart/form-data",
+                               data={"csrf_token": csrf_token(page), "text": "Encore",
+                                     "photos": photo_file()})
+    assert limited_page.status_code == 429
+    assert "Trop de tentatives" in limited_page.get_data(as_text=True)
     assert decoded == [1]
     assert client.get(f"/fr/track/report/{reference}").status_code == 200  # reading is not limited
 
 
-def test_the_report_form_is_rate_limited(limited: Flask, decoded: list[int]) -> None:
+def test_a_form_that_comes_back_with_errors_costs_nothing(limited: Flask, decoded: list[int]) -> None:
     client = limited.test_client()
     statuses = [post_report(client, description=None, photos=photo_file()).status_code
-                for _ in range(21)]
-    assert statuses == [422] * 20 + [429]
+                for _ in range(25)]
+    assert statuses == [422] * 25
     assert decoded == []
 
 

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.reports import placing
 from portal.reports.models import MunicipalContact, Report
+from tests.outbox import rendered
 from tests.reports.helpers import open_form, report_data
 from tests.staff import action_fields, login, make_user
 
@@ -77,7 +78,7 @@ def test_i_dont_know_goes_to_the_coordinators_and_no_municipality_is_told(
     assert report.municipality_to_decide and report.municipality_nis == "21004"
     with app.app_context():
         recipients = [m.recipient for m in db.session.scalars(select(OutboxMessage))]
-        [to_resident] = db.session.scalars(select(OutboxMessage)).all()
+        [to_resident] = [rendered(m) for m in db.session.scalars(select(OutboxMessage))]
         assert "coordinateurs" in to_resident.body
     assert recipients == ["resident@example.org"]
 

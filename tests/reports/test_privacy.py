@@ -14,6 +14,7 @@ from portal.notify.models import OutboxMessage
 from portal.reports.models import AccessLog, MunicipalContact, Report
 from portal.reports.privacy import months_ago
 from tests.conftest import csrf_token
+from tests.outbox import rendered
 from tests.reports.helpers import post_report
 from tests.reports.test_manage import World, client_as, world  # noqa: F401 - fixture
 from tests.staff import action_fields
@@ -117,6 +118,7 @@ def test_reporter_asks_for_erasure_and_the_municipality_is_told(app: Flask, worl
     with app.app_context():
         message = db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.recipient == "ixelles@demo.invalid")).one()
+        message = rendered(message)
         assert message.language == "nl" and world.reference in message.subject
     assert "erasure_requested" in [e.kind for e in report(app).events]
 
@@ -147,3 +149,26 @@ def test_an_export_not_read_to_the_end_says_so(app: Flask, world: World) -> None
         assert describe(entry) == "export, not finished; filters: overdue only"
         old = AccessLog(what="export", detail="filters: {}")
         assert describe(old) == "export (filters: {})"
+
+
+def test_messages_to_an_erased_reporter_are_dropped_not_sent(app: Flask, world: World) -> None:
+    from portal.notify.sender import SendReport, send_due
+
+    client = client_as(app, "staff-own")
+    url = f"/fr/manage/reports/{world.reference}"
+    page = client.get(url).get_data(as_text=True)
+    assert client.post(url + "/erase", data={**action_fields(page, "erase"),
+                                             "erase-reason": "demande"}).status_code == 303
+    app.config["MAIL_SERVER"] = ""
+    with app.app_context():
+        pending = {m.id: m.recipient for m in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == "pending"))}
+        to_resident = [i for i, r in pending.items() if r == "resident@example.org"]
+        assert to_resident  # the confirmation was queued before the erasure
+        report_ = send_due()
+        assert report_ == SendReport(sent=len(pending) - len(to_resident), dropped=len(to_resident))
+        for message_id in to_resident:
+            dropped = db.session.get(OutboxMessage, message_id)
+            assert dropped.status == "dropped" and dropped.body is None
+            assert dropped.last_error.startswith("Gone: report")
+        assert send_due() == SendReport()  # never tried again

@@ -17,6 +17,7 @@ from portal.notify.models import OutboxMessage
 from portal.reports.models import MunicipalContact, Report
 from portal.reports.services import REFERENCE_ALPHABET
 from tests.conftest import csrf_token
+from tests.outbox import Mail, mails, rendered
 from tests.reports.helpers import (
     ask_for_link,
     file_and_confirm,
@@ -65,6 +66,7 @@ def test_reference_and_code_open_the_report(app: Flask, client: FlaskClient, lan
     with app.app_context():
         [received] = db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.recipient == "resident@example.org"))
+        received = rendered(received)
         assert label + filed.code in received.body and f"/{lang}/track/" in received.body
     compact = filed.code.replace("-", "")
     for typed in (filed.code, compact.lower(), f" {compact[:4].lower()} {compact[4:8]} {compact[8:].lower()} "):
@@ -146,11 +148,8 @@ def test_a_report_from_before_codes_opens_with_its_link_and_with_a_sent_link(app
     assert other.get(f"/fr/track/report/{filed.reference}").status_code == 200
 
 
-def last_message(app: Flask) -> OutboxMessage:
-    with app.app_context():
-        message = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
-        db.session.expunge(message)
-        return message
+def last_message(app: Flask) -> Mail:
+    return mails(app)[-1]
 
 
 def outbox_count(app: Flask) -> int:
@@ -235,7 +234,7 @@ def test_reporter_adds_information_and_a_photo(app: Flask, client: FlaskClient) 
     with app.app_context():
         report = db.session.scalar(select(Report))
         assert len(report.photos) == 1 and report.events[-1].kind == "reporter_info"
-        subjects = [m.subject for m in db.session.scalars(select(OutboxMessage))]
+        subjects = [rendered(m).subject for m in db.session.scalars(select(OutboxMessage))]
         assert any(reference in s and "Nouvelles informations" in s for s in subjects)
 
 
