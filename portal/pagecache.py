@@ -6,10 +6,15 @@ CSRF token, no account, no data. They are the most visited pages, often on weak 
 so each worker keeps their HTML per language instead of rendering the templates every time.
 Nothing that matters across requests is kept: the cache is a pure function of the code,
 the configuration and the catalogs, which a new process (a deployment) reloads anyway.
+
+Pages that also show data (the residents' course list) use ``same_while``: the HTML is kept
+with a version of that data, read from the database by one cheap query on every request, and
+rendered again as soon as the version differs. The version is what the database says, so a
+change made by any worker or process is seen by all of them on their next request.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import wraps
 from typing import Any
 
@@ -18,13 +23,45 @@ from flask import current_app, request, session
 from portal.i18n import current_language
 
 
+def _personal() -> bool:
+    # A flash message is personal; a query string changes the language links.
+    return bool(request.query_string or session.get("_flashes") or current_app.debug)
+
+
+def same_while(version: Callable[[], Hashable]) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Serve the view's HTML from the per-language cache while ``version()`` is unchanged.
+
+    ``version`` is called first, before the view reads anything: the page rendered after it is
+    at least as new as the version it is stored with, never older.
+    """
+
+    def decorator(view: Callable[..., str]) -> Callable[..., str]:
+        @wraps(view)
+        def cached(*args: Any, **kwargs: Any) -> str:
+            if _personal():
+                return view(*args, **kwargs)
+            current = version()
+            pages: dict[tuple[str, str], tuple[Hashable, str]] = (
+                current_app.extensions.setdefault("portal_versioned_pages", {}))
+            key = (request.endpoint or "", current_language())
+            found = pages.get(key)
+            if found is not None and found[0] == current:
+                return found[1]
+            html = view(*args, **kwargs)
+            pages[key] = (current, html)
+            return html
+
+        return cached
+
+    return decorator
+
+
 def same_for_everyone(view: Callable[..., str]) -> Callable[..., str]:
     """Serve the view's HTML from the per-language cache when nothing personal can be in it."""
 
     @wraps(view)
     def cached(*args: Any, **kwargs: Any) -> str:
-        # A flash message is personal; a query string changes the language links.
-        if request.query_string or session.get("_flashes") or current_app.debug:
+        if _personal():
             return view(*args, **kwargs)
         pages: dict[tuple[str, str], str] = current_app.extensions.setdefault("portal_pages", {})
         key = (request.endpoint or "", current_language())

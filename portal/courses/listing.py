@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.courses.models import CourseSession, CourseType, SessionStatus
@@ -55,6 +55,24 @@ def upcoming_sessions(filters: Filters | None = None, now: datetime | None = Non
         start = datetime.combine(filters.on_or_after, time(0), BRUSSELS)
         query = query.where(CourseSession.starts_at >= start)
     return list(db.session.scalars(query))
+
+
+def list_version(now: datetime | None = None) -> tuple[object, ...]:
+    """What the residents' list depends on, in one cheap query: equal, the list is the same.
+
+    Sessions are never deleted, and their ``list_version`` only grows (database triggers raise
+    it with every change to a session, its dates or its registrations' statuses), so the count
+    and the sum change with any of them; the start of the next open session changes when that
+    session starts and leaves the list; the number of active course types with the filter.
+    """
+    now = now or utcnow()
+    upcoming = (CourseSession.status == SessionStatus.OPEN) & (CourseSession.starts_at > now)
+    types = (select(func.count()).select_from(CourseType)
+             .where(CourseType.active.is_(True)).scalar_subquery())
+    row = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(CourseSession.list_version), 0),
+        func.min(case((upcoming, CourseSession.starts_at))), types)).one()
+    return tuple(row)
 
 
 def get_session(session_id: int) -> CourseSession | None:

@@ -24,6 +24,7 @@ from portal.courses.forms import ConfirmForm, FilterForm, SignUpForm
 from portal.courses.models import CourseSession, Purpose, Registration
 from portal.extensions import LIMITS, csrf, db, limiter
 from portal.i18n import _, current_language, language_titles, localized
+from portal.pagecache import same_while
 
 bp = Blueprint("courses", __name__, url_prefix="/<lang:lang>/courses")
 
@@ -36,6 +37,7 @@ def _municipality_choices() -> list[SelectChoice]:
 
 
 @bp.get("/")
+@same_while(listing.list_version)
 def index() -> str:
     """Upcoming sessions with their places left, filtered by a GET form that needs no JS."""
     form = FilterForm(request.args)
