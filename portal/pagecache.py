@@ -11,6 +11,8 @@ Pages that also show data (the residents' course list) use ``same_while``: the H
 with a version of that data, read from the database by one cheap query on every request, and
 rendered again as soon as the version differs. The version is what the database says, so a
 change made by any worker or process is seen by all of them on their next request.
+``fill_in`` does the same for a page with a form: its per-visitor values (the CSRF token, a
+submission key) are cut out of the cached HTML and this request's own are put in.
 """
 from __future__ import annotations
 
@@ -21,6 +23,14 @@ from typing import Any
 from flask import current_app, request, session
 
 from portal.i18n import current_language
+
+#: Pages per view kept by ``fill_in`` (one per session and language): beyond it, start again.
+MOST_PAGES = 300
+
+
+def personal() -> bool:
+    """True when this request's page may hold something of its own and must not be cached."""
+    return _personal()
 
 
 def _personal() -> bool:
@@ -71,3 +81,29 @@ def same_for_everyone(view: Callable[..., str]) -> Callable[..., str]:
         return html
 
     return cached
+
+
+def fill_in(version: Hashable, fresh: dict[str, str], render: Callable[[], str]) -> str:
+    """The page of this URL and language while ``version`` is unchanged, with ``fresh`` put in.
+
+    ``render`` renders the page with the values of ``fresh`` (random strings of URL-safe
+    characters, the same in HTML); they are replaced by markers in the copy that is kept, and a
+    later request gets its own values in their place. Call ``version`` before anything is read.
+    """
+    pages: dict[tuple[Any, ...], tuple[Hashable, str]] = (
+        current_app.extensions.setdefault("portal_filled_pages", {}))
+    key = (request.endpoint or "", current_language(), tuple(sorted((request.view_args or {}).items())))
+    found = pages.get(key)
+    if found is not None and found[0] == version:
+        html = found[1]
+        for name, value in fresh.items():
+            html = html.replace(f"\x00{name}\x00", value)
+        return html
+    html = render()
+    kept = html
+    for name, value in fresh.items():
+        kept = kept.replace(value, f"\x00{name}\x00")
+    if len(pages) >= MOST_PAGES:
+        pages.clear()
+    pages[key] = (version, kept)
+    return html

@@ -13,13 +13,23 @@ from typing import Any
 
 import pytest
 from flask import Flask, template_rendered
+from flask.testing import FlaskClient
 
 from portal.courses import listing, organising
 from portal.courses.models import CourseSession
 from portal.db import utcnow
 from portal.extensions import db
 from tests.conftest import base_settings
-from tests.courses.helpers import confirm, make_session, post_sign_up, sign_up_direct, token_of
+from tests.courses.helpers import (
+    confirm,
+    form_data,
+    make_session,
+    open_form,
+    post_sign_up,
+    registrations,
+    sign_up_direct,
+    token_of,
+)
 
 
 @pytest.fixture
@@ -128,3 +138,33 @@ def test_the_version_changes_when_the_next_session_starts(app: Flask) -> None:
     assert changed != today
     sign_up_direct(app, later, "c@example.be")
     assert version(app, now) != changed
+
+
+def test_the_session_page_is_cached_with_a_token_and_key_per_visitor(
+        app: Flask, other_worker: Flask) -> None:
+    session_id = make_session(app, capacity=2)
+    url = f"/fr/courses/{session_id}"
+    assert renders(app, url) > 0
+    assert renders(app, url) == 0
+    first, second = app.test_client(), app.test_client()
+    html_first, hidden_first = open_form(first, session_id)
+    html_second, hidden_second = open_form(second, session_id)
+    assert hidden_first["csrf_token"] != hidden_second["csrf_token"]
+    assert hidden_first["submission_key"] != hidden_second["submission_key"]
+    assert "\x00" not in html_first + html_second
+    assert "2 places libres" in html_second
+    # Each visitor's token is theirs and works; the booking shows at once on the other worker.
+    response = first.post(url, data={**hidden_first, **form_data()})
+    assert response.status_code == 303
+    page = other_worker.test_client().get(url).get_data(as_text=True)
+    assert "1 place libre" in page
+    response = second.post(url, data={**hidden_second, **form_data(email="b@example.be")})
+    assert response.status_code == 303
+    page = other_worker.test_client().get(url).get_data(as_text=True)
+    assert "Cette session est complète" in page and "1 place libre" not in page
+    assert len(registrations(app, session_id)) == 2
+
+
+def test_a_session_page_for_no_session_is_a_404(client: FlaskClient) -> None:
+    assert client.get("/fr/courses/999999").status_code == 404
+    assert client.get("/fr/courses/999999").status_code == 404
