@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.courses.models import CourseSession, CourseType, SessionStatus
@@ -57,6 +58,19 @@ def upcoming_sessions(filters: Filters | None = None, now: datetime | None = Non
     return list(db.session.scalars(query))
 
 
+def _version_query() -> Select[Any]:
+    upcoming = (CourseSession.status == SessionStatus.OPEN) & (
+        CourseSession.starts_at > bindparam("now", type_=CourseSession.starts_at.type))
+    types = (select(func.count()).select_from(CourseType)
+             .where(CourseType.active.is_(True)).scalar_subquery())
+    return select(func.count(), func.coalesce(func.sum(CourseSession.list_version), 0),
+                  func.min(case((upcoming, CourseSession.starts_at))), types)
+
+
+#: Built once: it runs on every request of the course pages.
+_VERSION = _version_query()
+
+
 def list_version(now: datetime | None = None) -> tuple[object, ...]:
     """What the residents' list depends on, in one cheap query: equal, the list is the same.
 
@@ -64,15 +78,12 @@ def list_version(now: datetime | None = None) -> tuple[object, ...]:
     it with every change to a session, its dates or its registrations' statuses), so the count
     and the sum change with any of them; the start of the next open session changes when that
     session starts and leaves the list; the number of active course types with the filter.
+    Course types are only ever added by the code (``sync_course_types``), never edited.
     """
-    now = now or utcnow()
-    upcoming = (CourseSession.status == SessionStatus.OPEN) & (CourseSession.starts_at > now)
-    types = (select(func.count()).select_from(CourseType)
-             .where(CourseType.active.is_(True)).scalar_subquery())
-    row = db.session.execute(select(
-        func.count(), func.coalesce(func.sum(CourseSession.list_version), 0),
-        func.min(case((upcoming, CourseSession.starts_at))), types)).one()
-    return tuple(row)
+    # A connection of its own, without the ORM session: a cached page needs nothing else, and
+    # the page rendered after it reads in a later transaction, never an older one.
+    with db.engine.connect() as connection:
+        return tuple(connection.execute(_VERSION, {"now": now or utcnow()}).one())
 
 
 def get_session(session_id: int) -> CourseSession | None:
