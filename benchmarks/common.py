@@ -207,7 +207,9 @@ def throwaway_instance(path: Path, database_url: str | None = None,
             from portal.extensions import db
 
             with instance.app().app_context():
-                demo.load()
+                # A generator (it says what it did): nothing is loaded until it is run through.
+                for _line in demo.load():
+                    pass
                 db.session.commit()
         yield instance
     finally:

@@ -61,7 +61,15 @@ from benchmarks import common
 from benchmarks.common import HOST, REPO, Gunicorn, Processes
 
 TARGET_RATIO = 0.50
-DEFAULT_PATHS = ("/fr/", "/fr/report/", "/fr/courses/")
+#: /fr/courses/1 is the first demo session's page (the sign-up form).
+DEFAULT_PATHS = ("/fr/", "/fr/report/", "/fr/courses/", "/fr/courses/1")
+#: The course list and the session pages show data and a form: their target (issue 18) is lower.
+COURSE_TARGET_RATIO = 0.25
+
+
+def target_for(path: str) -> float:
+    """The ratio to the bare app a page must reach."""
+    return COURSE_TARGET_RATIO if "/courses/" in path else TARGET_RATIO
 #: The complete report submission (a POST that stores a new report each time).
 SUBMIT_FORM = "/fr/report/new/vandalism"
 SUBMIT_TARGET_RATIO = 0.25
@@ -496,7 +504,8 @@ def measure(args: argparse.Namespace, wrk: str, procs: Processes, instance: comm
 
     # Every URL must answer 200 before anything is measured.
     bare = Row("bare", BARE_PATH, status_of(bare_server.url(BARE_PATH)))
-    pages = [Row("portal", p, status_of(portal_server.url(p))) for p in args.paths]
+    pages = [Row("portal", p, status_of(portal_server.url(p)), target=target_for(p))
+             for p in args.paths]
     if bare.status != 200:
         raise RuntimeError(f"the bare app answered HTTP {bare.status} at {BARE_PATH}")
     for row in pages:
@@ -542,7 +551,8 @@ def measure(args: argparse.Namespace, wrk: str, procs: Processes, instance: comm
     print()
     print(fmt_table([bare, *pages, *([submit_row] if submit_row else []),
                      *([floor_row] if floor_row else [])], bare))
-    print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s, the "
+    print(f"\nTarget: each page >= {TARGET_RATIO:.0%} of the bare app's requests/s (course "
+          f"pages >= {COURSE_TARGET_RATIO:.0%}), the "
           f"report submission (POSTs/s, each a new report) >= {SUBMIT_TARGET_RATIO:.0%}. "
           f"Both servers measured the same way on the same {os.cpu_count()} cores, "
           "wrk included.")
@@ -559,7 +569,7 @@ def measure(args: argparse.Namespace, wrk: str, procs: Processes, instance: comm
 
     if args.profile != "never":
         slow = [r.path for r in measured
-                if args.profile == "always" or r.rps / bare.rps < TARGET_RATIO]
+                if args.profile == "always" or r.rps / bare.rps < target_for(r.path)]
         if slow:
             profile_paths(instance, slow, args.profile_requests, top=20)
 

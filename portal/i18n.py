@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from babel import Locale
+from babel import Locale, numbers
 from babel import dates as babel_dates
 from babel.support import NullTranslations, Translations
 from flask import Flask, Request, request, url_for
@@ -177,6 +177,11 @@ def format_time(value: datetime | None, fmt: str = "short") -> str:
                                    locale=date_locale())
 
 
+def format_number(value: float) -> str:
+    """A figure in the language's number format: "1 234,5" in French, "1.234,5" in Dutch."""
+    return numbers.format_decimal(value, locale=current_language())
+
+
 def bare_label(label: Any) -> str:
     """A field's label without its final punctuation and the space before it, for "label: message"
     ("Que s'est-il passé ?" becomes "Que s'est-il passé")."""
@@ -205,6 +210,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["reference"] = reference_span
     app.jinja_env.filters["bare_label"] = bare_label
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.accounts import services, sessions
+from portal.accounts import qr, services, sessions
 from portal.accounts.forms import CodeForm, LoginForm, NewPasswordForm, ResetRequestForm
 from portal.accounts.models import StaffUser
 from portal.extensions import LIMITS, csrf, db, limiter, login_manager
@@ -121,8 +121,9 @@ def second_factor() -> Response | str | tuple[str, int]:
         form.code.errors = [_("This code is not right. Give the code your app shows now.")]
     status = 422 if request.method == "POST" else 200
     secret = pending.get("secret") if enrolling else None
-    return render_template("accounts/code.html", form=form, secret=secret,
-                           uri=services.totp_uri(user, secret) if secret else None), status
+    uri = services.totp_uri(user, secret) if secret else None
+    return render_template("accounts/code.html", form=form, secret=secret, uri=uri,
+                           qr_code=qr.svg_data_uri(uri) if uri else None), status
 
 
 @bp.post("/logout")

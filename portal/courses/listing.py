@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.courses.models import CourseSession, CourseType, SessionStatus
@@ -55,6 +56,34 @@ def upcoming_sessions(filters: Filters | None = None, now: datetime | None = Non
         start = datetime.combine(filters.on_or_after, time(0), BRUSSELS)
         query = query.where(CourseSession.starts_at >= start)
     return list(db.session.scalars(query))
+
+
+def _version_query() -> Select[Any]:
+    upcoming = (CourseSession.status == SessionStatus.OPEN) & (
+        CourseSession.starts_at > bindparam("now", type_=CourseSession.starts_at.type))
+    types = (select(func.count()).select_from(CourseType)
+             .where(CourseType.active.is_(True)).scalar_subquery())
+    return select(func.count(), func.coalesce(func.sum(CourseSession.list_version), 0),
+                  func.min(case((upcoming, CourseSession.starts_at))), types)
+
+
+#: Built once: it runs on every request of the course pages.
+_VERSION = _version_query()
+
+
+def list_version(now: datetime | None = None) -> tuple[object, ...]:
+    """What the residents' list depends on, in one cheap query: equal, the list is the same.
+
+    Sessions are never deleted, and their ``list_version`` only grows (database triggers raise
+    it with every change to a session, its dates or its registrations' statuses), so the count
+    and the sum change with any of them; the start of the next open session changes when that
+    session starts and leaves the list; the number of active course types with the filter.
+    Course types are only ever added by the code (``sync_course_types``), never edited.
+    """
+    # A connection of its own, without the ORM session: a cached page needs nothing else, and
+    # the page rendered after it reads in a later transaction, never an older one.
+    with db.engine.connect() as connection:
+        return tuple(connection.execute(_VERSION, {"now": now or utcnow()}).one())
 
 
 def get_session(session_id: int) -> CourseSession | None:

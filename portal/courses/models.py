@@ -94,6 +94,10 @@ class CourseSession(PracticalNotesPerLanguage, Model):
                                                   server_default=AttestationRule.ALL_DAYS)
     #: When the registrants' personal data was erased (``COURSE_RETENTION_DAYS`` after the end).
     erased_at: Mapped[datetime | None]
+    #: Raised by database triggers in the transaction of every change to the session, its dates
+    #: or the status of one of its registrations; never written by the application. The
+    #: residents' list is cached per process while these do not change (``listing.list_version``).
+    list_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     course_type: Mapped[CourseType] = relationship(lazy="joined")
     municipality: Mapped[Municipality] = relationship(lazy="joined")

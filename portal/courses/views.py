@@ -14,16 +14,18 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from portal import geo
+from portal import geo, pagecache
 from portal.config import LANGUAGES
 from portal.courses import exceptions, links, listing, places, signup
 from portal.courses.forms import ConfirmForm, FilterForm, SignUpForm
 from portal.courses.models import CourseSession, Purpose, Registration
 from portal.extensions import csrf, db
 from portal.i18n import _, current_language, language_titles, localized
+from portal.pagecache import same_while
 from portal.ratelimits import counted_submission
 
 bp = Blueprint("courses", __name__, url_prefix="/<lang:lang>/courses")
@@ -37,6 +39,7 @@ def _municipality_choices() -> list[SelectChoice]:
 
 
 @bp.get("/")
+@same_while(listing.list_version)
 def index() -> str:
     """Upcoming sessions with their places left, filtered by a GET form that needs no JS."""
     form = FilterForm(request.args)
@@ -70,7 +73,21 @@ def index() -> str:
 @counted_submission("course_sign_up")
 def show(session_id: int) -> Response | str | tuple[str, int]:
     """The session, and the sign-up form (or the waiting list, or other sessions)."""
-    form = SignUpForm()
+    if request.method == "GET" and not pagecache.personal():
+        # The same for everyone but the form's token and key: cached while no session changes.
+        key = secrets.token_urlsafe(18)
+        return pagecache.fill_in(listing.list_version(), {"csrf": generate_csrf(), "key": key},
+                                 lambda: _page_for_everyone(session_id, key))
+    return _show(session_id, SignUpForm())
+
+
+def _page_for_everyone(session_id: int, key: str) -> str:
+    page = _show(session_id, SignUpForm(), key=key)
+    assert isinstance(page, tuple)  # a GET is the page, or a 404
+    return page[0]
+
+
+def _show(session_id: int, form: SignUpForm, key: str = "") -> Response | str | tuple[str, int]:
     closed = False
     if request.method == "POST" and not form.validate():
         # Every mistake at once: the sign-up's own rules as well as the form's.
@@ -104,7 +121,7 @@ def show(session_id: int) -> Response | str | tuple[str, int]:
     if session is None:
         abort(404)
     if request.method == "GET":
-        form.submission_key.data = secrets.token_urlsafe(18)
+        form.submission_key.data = key or secrets.token_urlsafe(18)
         if session.course_type_code == "driving-licence":
             form.purpose.data = Purpose.DRIVING_LICENCE
     seats = places.availability(session)

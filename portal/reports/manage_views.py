@@ -29,7 +29,9 @@ from portal.errors import render_error
 from portal.extensions import db
 from portal.i18n import _, current_language, language_title, localized, ngettext
 from portal.reports import (
+    access_words,
     batch,
+    durations,
     navigation,
     notifications,
     placing,
@@ -55,6 +57,7 @@ from portal.reports.forms import (
     TransferForm,
 )
 from portal.reports.models import STATUS_TITLES, Report, Status
+from portal.times import BRUSSELS
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang:lang>/manage")
 
@@ -186,10 +189,19 @@ def report_map() -> str:
 
 @bp.get("/statistics")
 def statistics() -> str:
-    """Aggregated figures with server-side SVG charts."""
+    """Aggregated figures with server-side SVG charts over a chosen period; coordinators also
+    compare the municipalities."""
+    from portal.reports.comparison import compare
+    from portal.reports.periods import PeriodForm
     from portal.reports.statistics import figures
 
-    return render_template("manage/statistics.html", figures=figures(current_user))
+    form = PeriodForm(request.args)
+    form.validate()
+    now = utcnow()
+    period = form.period(now.astimezone(BRUSSELS).date())
+    return render_template(
+        "manage/statistics.html", form=form, figures=figures(current_user, period),
+        comparison=compare(current_user, period, now) if current_user.sees_whole_region else None)
 
 
 @bp.get("/reports/export.csv")
@@ -199,9 +211,12 @@ def export() -> Response:
     filters = triage.parse_filters(request.args)
     triage.require_report_role(current_user)
     lang = current_language()
-    privacy.log_access_aside(current_user, "export", detail=f"filters: {filters.query_args()}")
+    entry = privacy.log_access_aside(current_user, "export",
+                                     detail=access_words.export_detail(None, filters.query_args()))
     header: list[object] = list(report_export.header(current_user))
-    lines = itertools.chain([header], report_export.rows(current_user, filters, lang))
+    rows = access_words.counted(report_export.rows(current_user, filters, lang), lambda count: (
+        privacy.complete_access_aside(entry, access_words.export_detail(count, filters.query_args()))))
+    lines = itertools.chain([header], rows)
     delimiter = report_export.separator(lang, request.args.get("sep", ""))
     return csvfile.stream(stream_with_context(csvfile.chunks(lines, delimiter)), "reports.csv")
 
@@ -394,11 +409,27 @@ def access_log() -> str:
     """Administrators read who was shown which reporter's personal data."""
     if current_user.role != Role.ADMIN:
         abort(403)
-    return render_template("manage/access_log.html", entries=privacy.recent_accesses())
+    return render_template("manage/access_log.html", entries=privacy.recent_accesses(),
+                           describe=access_words.describe)
+
+
+@bp.app_template_global()
+def overdue_by(report: Report) -> str:
+    return durations.overdue_by(report, utcnow())
+
+
+@bp.app_template_global()
+def municipality_name(nis: str) -> str:
+    return geo.municipality(nis).name(current_language())
+
+
+@bp.app_template_global()
+def duration(hours: float) -> str:
+    return durations.duration(hours)
 
 
 @bp.app_template_filter("duration")
-def duration(value: timedelta) -> str:
+def timedelta_words(value: timedelta) -> str:
     """An age or a delay in words of the current language ("3 jours", "2 uur")."""
     return babel_dates.format_timedelta(value, threshold=1.5, locale=current_language())
 

@@ -289,10 +289,11 @@ class AccessLog(Model):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
     #: "report" (the page with contact data), "print" (the print view), "photo", "export".
     what: Mapped[str] = mapped_column(String(20))
-    #: For an export: how many reports and with which filters.
+    #: For an export: how many reports and with which filters (JSON, see ``access_words``).
     detail: Mapped[str] = mapped_column(String(500), default="")
 
     user: Mapped[StaffUser] = relationship()
+    report: Mapped[Report | None] = relationship()
 
 
 class SavedFilter(Model):

@@ -11,7 +11,8 @@ import calendar
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import selectinload
 
 from portal import geo
 from portal.accounts.models import StaffUser
@@ -28,17 +29,27 @@ def log_access(user: StaffUser, what: str, report: Report | None = None, detail:
                              detail=detail[:500]))
 
 
-def log_access_aside(user: StaffUser, what: str, detail: str = "") -> None:
+def log_access_aside(user: StaffUser, what: str, detail: str = "") -> int:
     """Record an access in a transaction of its own, committed now: for a reading request that
     streams its answer (the CSV export), so that the log exists before any data leaves and the
-    request itself never holds the write lock while it streams (SQLite)."""
+    request itself never holds the write lock while it streams (SQLite). Returns the entry's id."""
     with write_aside() as connection:
-        connection.execute(insert(AccessLog).values(user_id=user.id, report_id=None, what=what,
-                                                    detail=detail[:500]))
+        return int(connection.execute(
+            insert(AccessLog).values(user_id=user.id, report_id=None, what=what, detail=detail[:500])
+            .returning(AccessLog.id)).scalar_one())
+
+
+def complete_access_aside(entry_id: int, detail: str) -> None:
+    """Write what is known only once a stream has ended (the number of reports exported) into
+    the entry ``log_access_aside`` made before it began; an interrupted export keeps the first."""
+    with write_aside() as connection:
+        connection.execute(update(AccessLog).where(AccessLog.id == entry_id).values(detail=detail[:500]))
 
 
 def recent_accesses(limit: int = 200) -> list[AccessLog]:
-    return list(db.session.scalars(select(AccessLog).order_by(AccessLog.id.desc()).limit(limit)))
+    return list(db.session.scalars(
+        select(AccessLog).options(selectinload(AccessLog.user), selectinload(AccessLog.report))
+        .order_by(AccessLog.id.desc()).limit(limit)))
 
 
 def erase_personal_data(report: Report, *, actor: StaffUser | None = None, reason: str = "") -> None:

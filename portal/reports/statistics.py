@@ -1,4 +1,5 @@
-"""Figures for the staff: counts per category, week and municipality, and response times.
+"""Figures for the staff: counts per category, week (or month) and municipality, and response
+times, over a chosen period.
 
 Only aggregates leave this module, always limited to what the user may see.
 """
@@ -6,20 +7,21 @@ from __future__ import annotations
 
 import statistics as stats
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from portal import geo
 from portal.accounts.models import StaffUser
-from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import current_language, format_date, localized
 from portal.reports.models import Category, Report
+from portal.reports.periods import Period
 from portal.reports.triage import require_report_role, visible
 from portal.times import BRUSSELS
 
-WEEKS = 12
+#: Up to this many weeks the time chart has a bar per week, beyond it a bar per month.
+WEEKLY_UP_TO = 16
 
 
 @dataclass
@@ -30,34 +32,50 @@ class Bar:
 
 @dataclass
 class Figures:
-    since: date
+    period: Period
     total: int
     per_category: list[Bar]
-    per_week: list[Bar]
+    per_time: list[Bar]
+    weekly: bool
     per_municipality: list[Bar]
     median_acknowledge_hours: float | None
-    median_close_days: float | None
+    median_close_hours: float | None
 
 
-def figures(user: StaffUser, weeks: int = WEEKS) -> Figures:
-    """The last ``weeks`` weeks of reports the user may see."""
+def _bucket(day: date, weekly: bool) -> date:
+    return day - timedelta(days=day.weekday()) if weekly else day.replace(day=1)
+
+
+def _buckets(period: Period, weekly: bool) -> dict[date, int]:
+    """Every week (or month) of the period, those without reports included."""
+    buckets: dict[date, int] = {}
+    day = _bucket(period.first, weekly)
+    while day <= period.last:
+        buckets[day] = 0
+        day = day + timedelta(weeks=1) if weekly else (day + timedelta(days=32)).replace(day=1)
+    return buckets
+
+
+def figures(user: StaffUser, period: Period) -> Figures:
+    """The reports created in ``period`` that the user may see."""
     require_report_role(user)
-    today = utcnow().astimezone(BRUSSELS).date()
-    monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(monday, time(), BRUSSELS)
-    scope = (visible(user), Report.created_at >= since, Report.spam.is_(False))
+    scope = (visible(user), Report.created_at >= period.start, Report.created_at < period.end,
+             Report.spam.is_(False))
 
     names = {c.code: localized(c, "name") for c in db.session.scalars(select(Category))}
     per_category = [Bar(names.get(code, code), count) for code, count in db.session.execute(
         select(Report.category_code, func.count()).where(*scope)
         .group_by(Report.category_code).order_by(func.count().desc()))]
 
-    created = list(db.session.scalars(select(Report.created_at).where(*scope)))
-    weekly = {monday + timedelta(weeks=i): 0 for i in range(weeks)}
-    for moment in created:
-        day = moment.astimezone(BRUSSELS).date()
-        weekly[day - timedelta(days=day.weekday())] = weekly.get(day - timedelta(days=day.weekday()), 0) + 1
-    per_week = [Bar(format_date(start, "d MMM"), count) for start, count in sorted(weekly.items())]
+    weekly = (period.last - period.first).days < WEEKLY_UP_TO * 7
+    times = db.session.execute(select(Report.created_at, Report.acknowledged_at, Report.closed_at)
+                               .where(*scope)).all()
+    buckets = _buckets(period, weekly)
+    for made, _, _ in times:
+        start = _bucket(made.astimezone(BRUSSELS).date(), weekly)
+        buckets[start] = buckets.get(start, 0) + 1
+    per_time = [Bar(format_date(start, "d MMM" if weekly else "MMM y"), count)
+                for start, count in sorted(buckets.items())]
 
     per_municipality: list[Bar] = []
     if user.sees_whole_region:
@@ -66,12 +84,10 @@ def figures(user: StaffUser, weeks: int = WEEKS) -> Figures:
             select(Report.municipality_nis, func.count()).where(*scope)
             .group_by(Report.municipality_nis).order_by(func.count().desc()))]
 
-    times = db.session.execute(select(Report.created_at, Report.acknowledged_at, Report.closed_at)
-                               .where(*scope)).all()
     acknowledge = [(ack - made).total_seconds() / 3600 for made, ack, _ in times if ack]
-    close = [(closed - made).total_seconds() / 86400 for made, _, closed in times if closed]
+    close = [(closed - made).total_seconds() / 3600 for made, _, closed in times if closed]
     return Figures(
-        since=monday, total=len(created), per_category=per_category, per_week=per_week,
-        per_municipality=per_municipality,
-        median_acknowledge_hours=round(stats.median(acknowledge), 1) if acknowledge else None,
-        median_close_days=round(stats.median(close), 1) if close else None)
+        period=period, total=len(times), per_category=per_category, per_time=per_time,
+        weekly=weekly, per_municipality=per_municipality,
+        median_acknowledge_hours=stats.median(acknowledge) if acknowledge else None,
+        median_close_hours=stats.median(close) if close else None)

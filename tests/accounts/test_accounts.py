@@ -256,3 +256,24 @@ def test_the_second_step_has_a_limit_per_account_across_addresses(app: Flask, tm
         assert db.session.scalar(select(StaffUser.failed_logins)) == 10
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_key_comes_with_a_qr_code_and_admins_find_administration(app: Flask, client: FlaskClient) -> None:
+    import base64
+
+    make_user(app, "boss@example.org", "admin")
+    page = client.get("/nl/manage/login").get_data(as_text=True)
+    client.post("/nl/manage/login", data={"csrf_token": csrf_token(page), "email": "boss@example.org",
+                                          "password": PASSWORD})
+    page = client.get("/nl/manage/login/code").get_data(as_text=True)
+    image = re.search(r'<img class="totp-qr" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"'
+                      r'[^>]* alt="([^"]+)"', page)
+    assert image is not None, page
+    svg = base64.b64decode(image.group(1)).decode()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "<path" in svg
+    assert image.group(2) == "QR-code van de sleutel hieronder, om te scannen met een authenticatie-app"
+    assert login(client, "boss@example.org", lang="nl").status_code == 303
+    home = client.get("/nl/manage/").get_data(as_text=True)
+    start = home.index('class="staff-nav"')
+    nav = home[start:home.index("</nav>", start)]
+    assert 'href="/nl/manage/">Beheer</a>' in nav and 'href="/nl/manage/access-log"' in nav

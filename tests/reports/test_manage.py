@@ -60,17 +60,18 @@ def client_as(app: Flask, role: str) -> FlaskClient:
 
 GET_URLS = ["/fr/manage/reports", "/fr/manage/reports/export.csv", "/fr/manage/reports/{ref}",
             "/fr/manage/reports/{ref}/photos/{photo}", "/fr/manage/reports?q={ref}",
-            "/fr/manage/statistics", "/fr/manage/reports/map", "/fr/manage/", "/fr/manage/reports/{ref}/print"]
+            "/fr/manage/statistics", "/fr/manage/reports/map", "/fr/manage/", "/fr/manage/reports/{ref}/print",
+            "/fr/manage/statistics?preset=custom&first=2026-01-01&last=2026-12-31", "/fr/manage/access-log"]
 ACTIONS = ["acknowledge", "note", "answer", "status", "assign", "transfer", "take", "assign_me"]
 #: The form prefix of each action of the report page, where it is not the action's name.
 PREFIXES = {"acknowledge": "ack", "assign_me": "me"}
 EXPECTED_GET = {  # role -> status per URL of GET_URLS
-    "anonymous": [302, 302, 302, 302, 302, 302, 302, 302, 302],
-    "staff-own": [200, 200, 200, 200, 200, 200, 200, 302, 200],
-    "staff-other": [200, 200, 404, 404, 200, 200, 200, 302, 404],
-    "coordinator": [200, 200, 200, 200, 200, 200, 200, 302, 200],
-    "organiser": [403, 403, 403, 403, 403, 403, 403, 302, 403],
-    "admin": [403, 403, 403, 403, 403, 403, 403, 200, 403],
+    "anonymous": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "staff-own": [200, 200, 200, 200, 200, 200, 200, 302, 200, 200, 403],
+    "staff-other": [200, 200, 404, 404, 200, 200, 200, 302, 404, 200, 403],
+    "coordinator": [200, 200, 200, 200, 200, 200, 200, 302, 200, 200, 403],
+    "organiser": [403, 403, 403, 403, 403, 403, 403, 302, 403, 403, 403],
+    "admin": [403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200],
 }
 EXPECTED_POST = {"anonymous": 400, "staff-own": 303, "staff-other": 404, "coordinator": 303,
                  "organiser": 403, "admin": 403}

@@ -124,6 +124,34 @@ def test_reporter_asks_for_erasure_and_the_municipality_is_told(app: Flask, worl
     assert "erasure_requested" in [e.kind for e in report(app).events]
 
 
+def test_the_access_log_names_what_was_seen_in_the_readers_language(app: Flask, world: World) -> None:
+    staff = client_as(app, "staff-own")
+    staff.get(f"/fr/manage/reports/{world.reference}")
+    staff.get(f"/fr/manage/reports/{world.reference}/photos/{world.photo_id}")
+    export = staff.get("/fr/manage/reports/export.csv?status=new&municipality=21009")
+    assert export.status_code == 200 and world.reference in export.get_data(as_text=True)
+    admin = client_as(app, "admin")
+    french = admin.get("/fr/manage/access-log").get_data(as_text=True)
+    assert f"la page du signalement {world.reference}" in french
+    assert f"une photo du signalement {world.reference}" in french
+    assert "export de 1 signalement\u00a0; filtres\u00a0: statut = reçu, commune = Ixelles" in french
+    dutch = admin.get("/nl/manage/access-log").get_data(as_text=True)
+    assert f"de pagina van melding {world.reference}" in dutch
+    assert "export van 1 melding; filters: status = ontvangen, gemeente = Elsene" in dutch
+    assert f"#{world.reference}" not in french and "filters: {" not in french
+
+
+def test_an_export_not_read_to_the_end_says_so(app: Flask, world: World) -> None:
+    from portal.i18n import speaking
+    from portal.reports.access_words import describe, export_detail
+
+    with app.app_context(), speaking("en"):
+        entry = AccessLog(what="export", detail=export_detail(None, {"overdue": "1"}))
+        assert describe(entry) == "export, not finished; filters: overdue only"
+        old = AccessLog(what="export", detail="filters: {}")
+        assert describe(old) == "export (filters: {})"
+
+
 def test_messages_to_an_erased_reporter_are_dropped_not_sent(app: Flask, world: World) -> None:
     from portal.notify.sender import SendReport, send_due
 
