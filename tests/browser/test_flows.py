@@ -76,14 +76,15 @@ def test_tracking_says_what_happened_and_lands_at_the_message(
     thumbnails = page.locator(".photo-thumbs img")
     assert thumbnails.count() == 1
     assert thumbnails.evaluate("img => img.complete && img.naturalWidth > 0")
-    assert "Saint-Gilles" in page.inner_text(".facts")
+    assert {"nl": "Sint-Gillis"}.get(lang, "Saint-Gilles") in page.inner_text(".facts")
     before = page.inner_text(".facts dd strong")
     submit(page, f"button[name=kind][value={button}]")
     assert page.url.endswith("#messages")
     message = page.locator("#messages .flash")
     assert expected in message.inner_text().replace("\u00a0", " ")
     box = message.bounding_box()
-    assert box is not None and 0 <= box["y"] < 844  # in view, not at the top of the page
+    # In view (its top at the top of the window, give or take a sub-pixel), not the page's top.
+    assert box is not None and -1 <= box["y"] < 844
     assert page.evaluate("window.scrollY") > 0
     assert page.inner_text(".facts dd strong") != before
     assert page.locator("button[name=kind]").count() == 0
@@ -166,7 +167,8 @@ def test_quick_exit_replaces_the_page(context_factory: Any, lang: str, js: bool)
     box = exit_link.bounding_box()
     assert box and box["height"] >= 44 and box["y"] < 200
     shot(page, f"quick-exit-{lang}-{'js' if js else 'nojs'}")
-    assert_axe_clean(page)
+    if js:  # axe runs as a script in the page: it is checked on the pages with JavaScript on
+        assert_axe_clean(page)
     page.fill("#description", "Ils me prennent mon argent.")
     if js:
         with page.expect_navigation():
