@@ -85,10 +85,17 @@ def draw(nis_codes: Sequence[str], point: tuple[float, float] | None = None,
         return round((x - x0) * scale, 1), round((y - y0) * scale, 1)
 
     def path(geometry: BaseGeometry) -> str:
+        # Whole pixels (the map is about 360 px wide) and no point twice in a row: the choice
+        # step stays within the page budget (60 KB with its CSS and scripts).
         parts = []
         for ring in _rings(geometry):
-            points = [project(lon, lat) for lon, lat in ring]
-            parts.append("M" + "L".join(f"{x:g} {y:g}" for x, y in points) + "Z")
+            points: list[tuple[int, int]] = []
+            for lon, lat in ring:
+                x, y = project(lon, lat)
+                here = (round(x), round(y))
+                if not points or points[-1] != here:
+                    points.append(here)
+            parts.append("M" + "L".join(f"{x} {y}" for x, y in points) + "Z")
         return "".join(parts)
 
     shapes = tuple(Shape(outline.municipalities, path(outline.geometry),
