@@ -62,7 +62,8 @@ def test_staff_acknowledges_and_answers_a_report(context_factory: Any, live_serv
     assert staff.locator('form[action$="/acknowledge"]').count() == 0
 
     act('summary:has-text("Répondre")')
-    answer = "Merci. Nos gardiens de la paix passeront à l'arrêt Flagey cette semaine."
+    # In the resident's language (Dutch): the answer box warns about text in another one.
+    answer = "Dank u. Onze gemeenschapswachten komen deze week langs aan de halte Flagey."
     staff.fill("#answer-text", answer)
     with staff.expect_navigation(wait_until="load"):
         act('form[action$="/answer"] button')
