@@ -279,6 +279,7 @@ def _report_facts(found: Report) -> dict[str, Any]:
     return {"report": found, "municipality": municipality,
             "police_zone": geo.police_zone(municipality.police_zone),
             "details": services.details_for_display(found),
+            "to_decide": placing.candidates_text(found, current_language()),
             "municipality_names": {m.nis: m.name(current_language()) for m in geo.municipalities()}}
 
 
@@ -289,7 +290,6 @@ def _render_report(found: Report, forms: dict[str, Any], status: int = 200) -> A
         neighbours=navigation.neighbours(current_user, filters, found),
         reply_templates=replies.for_report(found), similar=similar.candidates(current_user, found),
         overdue=triage.is_overdue(found),
-        to_decide=placing.candidates_text(found, current_language()),
         told=notifications.told(found), readable_kinds=notifications.READABLE,
         with_contact=current_user.role == Role.STAFF), status
 
