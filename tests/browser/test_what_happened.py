@@ -63,7 +63,6 @@ def test_a_tram_pickpocketing_with_a_time_window(context_factory: Any, live_serv
     _no_wider_than_the_phone(page)
     _shoot(page, tmp_path, f"transport-window-error-{lang}")
     page.fill("#time_to", "19:15")
-    page.check("#consent")
     submit(page)
     reference = (page.text_content(".reference") or "").strip()
     assert REFERENCE.fullmatch(reference), page.inner_text("main")[:2000]

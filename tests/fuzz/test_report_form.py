@@ -22,7 +22,7 @@ from tests.reports.helpers import DETAILS, hidden, jpeg_with_gps
 CODES = ("vandalism", "school-racket", "transport-pickpocketing", "vehicle-theft")
 FIELDS = ("description", "occurred_on", "occurred_at_time", "street", "postal_code", "latitude",
           "longitude", "school", "line", "stop", "make", "colour", "police_declaration", "email",
-          "phone", "consent", "municipality", "submission_key", "kept_photos", "website",
+          "phone", "municipality", "submission_key", "kept_photos", "website",
           "shown_at", "csrf_token", "safe_contact", "email_language")
 #: Files a robot might send as photos: nothing, garbage, an empty file, a real photo.
 UPLOADS = (None, (b"", "empty.jpg"), (b"\xff\xd8\xff\xe0 not really a JPEG", "x.jpg"),
@@ -34,7 +34,7 @@ def base_fields(code: str) -> dict[str, str]:
     yesterday = (brussels_now() - timedelta(days=1)).date().isoformat()
     return {"description": "Graffiti on the school wall", "occurred_on": yesterday,
             "occurred_at_time": "17:30", "street": "Rue du Trône 12", "postal_code": "1060",
-            "consent": "y", "email": "resident@example.org", **DETAILS.get(code, {})}
+            "email": "resident@example.org", **DETAILS.get(code, {})}
 
 
 def case() -> st.SearchStrategy:

@@ -35,7 +35,7 @@ def open_form(client: FlaskClient, lang: str, code: str) -> tuple[str, dict[str,
 def report_data(code: str = "vandalism", **overrides: Any) -> dict[str, Any]:
     data = {"description": "Graffiti on the school wall", "occurred_on": "2026-11-20",
             "occurred_at_time": "17:30", "street": "Rue du Trône 12", "postal_code": "1060",
-            "consent": "y", **DETAILS.get(code, {})}
+            **DETAILS.get(code, {})}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
