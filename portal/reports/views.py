@@ -110,7 +110,8 @@ def new(code: str) -> Response | str | tuple[str, int]:
                     routing = needs.routing
                 except services.OutsideRegion:
                     return render_template("reports/outside.html",
-                                           postal_code=form.postal_code.data)
+                                           postal_code=form.postal_code.data,
+                                           police_on_web=_police_on_web())
                 else:
                     reference = submitted.report.reference  # read before the commit expires it
                     db.session.commit()
@@ -233,6 +234,11 @@ def done(reference: str) -> str:
 def _advice(report: Report) -> next_step.Advice | None:
     return next_step.advice_for(report.category_code, report.details, report.municipality_nis,
                                 current_language(), current_app.config["POLICE_ON_WEB_URL"])
+
+
+def _police_on_web() -> str:
+    """The online declaration service in this page's language (the setting PORTAL_POLICE_ON_WEB_URL)."""
+    return next_step.online_url(current_language(), current_app.config["POLICE_ON_WEB_URL"])
 
 
 # Following a report -------------------------------------------------------------------------

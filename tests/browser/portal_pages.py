@@ -41,6 +41,13 @@ def municipality_name(nis: str, lang: str) -> str:
     return geo.municipality(nis).name(lang)
 
 
+def police_zone_name(nis: str, lang: str) -> str:
+    """The name of the police zone of a municipality, as residents read it."""
+    from portal import geo
+
+    return geo.police_zone(geo.municipality(nis).police_zone).name(lang)
+
+
 def fill_report(page: Any, lang: str, code: str, postal_code: str | None = None) -> None:
     """Fill in every field a resident fills for ``code``, as the mouse and the soft keyboard do."""
     page.fill("#description", DESCRIPTIONS[lang])

@@ -1,7 +1,8 @@
 """The place in the browser at 390 px: the picker (tap and keyboard) shows where the report
 goes before it is sent and the report lands there; 1040/1050 show the outline map and "I don't
-know" reaches the coordinators; a Wavre position with 1000 offers both ways; axe on the picker;
-the form page stays within 60 KB without the picker; nothing leaves the portal's host."""
+know" reaches the coordinators' queue; a Wavre position with 1000 offers both ways; axe on the
+picker; the form page stays within 60 KB without the picker; nothing leaves the portal's host (and
+the check of that sees a request to another host when there is one)."""
 from __future__ import annotations
 
 import os
@@ -12,7 +13,8 @@ import pytest
 
 from tests.browser.conftest import LANGS, LiveServer
 from tests.browser.measure import NetworkMeter
-from tests.browser.portal_pages import fill_report, submit
+from tests.browser.portal_pages import fill_report, municipality_name, submit
+from tests.browser.staff_pages import log_in, make_account
 from tests.browser.test_report_flow import stored
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -22,6 +24,9 @@ FLAGEY = (50.827, 4.372)  # Ixelles
 WAVRE = (50.717, 4.611)
 SENTENCE = {"fr": "Ce signalement ira à la commune d'Ixelles", "nl": "Deze melding gaat naar de gemeente Elsene",
             "en": "This report will go to the municipality of Ixelles"}
+#: The municipalities a shared postal code names (City of Brussels and another).
+SHARED = {"1040": ("21004", "21005"), "1050": ("21004", "21009")}
+TO_DECIDE = {"fr": "Commune à déterminer", "nl": "Gemeente te bepalen", "en": "Municipality to decide"}
 
 
 def shot(page: Any, name: str) -> None:
@@ -119,13 +124,24 @@ def test_a_shared_code_shows_the_map_and_i_dont_know_reaches_the_coordinators(
     fill_report(page, lang, "burglary", postal_code=code)
     submit(page)
     assert page.locator(".place-map svg path.place-map-area").count() == 2
+    labels = page.locator(".place-map svg text.place-map-label").all_text_contents()
+    assert sorted(labels) == sorted(municipality_name(nis, lang) for nis in SHARED[code])
+    box = page.locator(".place-map svg").bounding_box()
+    assert box is not None and 0 < box["width"] <= 390 and box["height"] > 0, box
     shot(page, f"choice-{code}-{lang}")
     page.check("input[name=municipality][value=unknown]")
     submit(page)
-    report = stored(live_server, reference_of(page))
-    assert report.municipality_to_decide
+    reference = reference_of(page)
+    report = stored(live_server, reference)
+    assert report.municipality_to_decide and report.municipality_nis in SHARED[code]
     assert {"fr": "coordinateurs", "nl": "coördinatoren", "en": "coordinators"}[lang] in page.inner_text("main")
     assert not context.foreign_requests, context.foreign_requests
+    # In the coordinators' queue, marked "municipality to decide" (a coordinator's phone)
+    coordinator = context_factory(lang).new_page()
+    log_in(coordinator, lang, make_account(live_server, "coordinator", language=lang)[0], tap=True)
+    coordinator.goto(f"/{lang}/manage/reports?decide=1")
+    item = coordinator.locator(".report-item", has_text=reference)
+    assert item.count() == 1 and TO_DECIDE[lang] in item.inner_text(), coordinator.inner_text("main")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -173,3 +189,22 @@ def test_the_picker_passes_axe_and_the_form_stays_light(context_factory: Any, la
     assert result.violations_count == 0, result.generate_report()
     shot(page, f"picker-{lang}")
     assert not context.foreign_requests, context.foreign_requests
+
+
+def test_the_check_sees_another_host_when_tiles_are_set(context_factory: Any, live_server: LiveServer) -> None:
+    """What makes "no request leaves the portal's host" mean something: the live server runs with
+    the default settings (no tiles), and with tiles set the same check catches the picker asking
+    the tile host."""
+    assert live_server.app.config["MAP_TILE_URL"] == ""
+    live_server.app.config["MAP_TILE_URL"] = "https://tiles.example.invalid/{z}/{x}/{y}.png"
+    try:
+        context = context_factory("fr")
+        page = context.new_page()
+        page.goto("/fr/report/new/vandalism")
+        open_picker(page)
+        page.wait_for_selector(".leaflet-tile", state="attached")
+        page.wait_for_load_state("networkidle")
+    finally:
+        live_server.app.config["MAP_TILE_URL"] = ""
+    assert context.foreign_requests
+    assert all(url.startswith("https://tiles.example.invalid/") for url in context.foreign_requests)

@@ -1,5 +1,6 @@
 """A resident files a report in the browser: each category in each language, with and without
-JavaScript, and the whole flow with the keyboard only."""
+JavaScript (the confirmation gives each category's next step), and the whole flow with the
+keyboard only."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,12 +18,25 @@ from tests.browser.portal_pages import (
     facts_day,
     file_report,
     municipality_name,
+    police_zone_name,
     submit,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 #: The computed outline of portal.css's :focus-visible rule (--focus: #ffbf47).
 FOCUS_OUTLINE = "3px solid rgb(255, 191, 71)"
+#: The next step of each category's report with the answers of DETAILS (the rules of
+#: portal/reports/next_step.py; tests/reports/test_next_step.py has each category and answer).
+NEXT_STEP = {"school-racket": "complaint", "transport-pickpocketing": "complaint",
+             "vehicle-theft": "complaint", "vandalism": "online", "burglary": "complaint",
+             "other-theft": "complaint", "other-nuisance": None}
+STEP_TITLES = {
+    "complaint": {"fr": "Prochaine étape\u00a0: une plainte à la police",
+                  "nl": "Volgende stap: een klacht bij de politie", "en": "Next step: a complaint to the police"},
+    "online": {"fr": "Prochaine étape\u00a0: le déclarer en ligne à la police",
+               "nl": "Volgende stap: online aangifte doen bij de politie",
+               "en": "Next step: declare it online to the police"},
+}
 
 
 def stored(live_server: LiveServer, reference: str) -> Any:
@@ -57,6 +71,15 @@ def test_each_category_end_to_end(context_factory: Any, live_server: LiveServer,
                 report.postal_code) == (code, nis, lang, postal_code)
         assert report.occurred_on.isoformat() == facts_day()
         assert report.details == dict(DETAILS.get(code, {}))
+        advice, step = page.locator(".next-step"), NEXT_STEP[code]
+        if step is None:
+            assert advice.count() == 0, (code, advice.all_inner_texts())
+        else:
+            text = advice.inner_text()
+            assert STEP_TITLES[step][lang] in text, (code, text)
+            # The zone to go to (not repeated to someone who already made a declaration)
+            if DETAILS.get(code, {}).get("police_declaration") != "yes":
+                assert police_zone_name(nis, lang) in text, (code, text)
 
 
 def test_the_code_opens_the_report_on_another_phone(context_factory: Any, live_server: LiveServer) -> None:

@@ -2,14 +2,13 @@
 desktop screen; and every staff page passes axe-core in each language."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import DESKTOP, LANGS, PHONE, LiveServer
 from tests.browser.portal_pages import file_report
-from tests.staff import PASSWORD
+from tests.browser.staff_pages import log_in, make_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SAINT_GILLES = "21013"  # postal code 1060
@@ -17,25 +16,7 @@ SAINT_GILLES = "21013"  # postal code 1060
 
 def make_staff(live_server: LiveServer, language: str = "fr") -> str:
     """A municipal staff account of Saint-Gilles; returns its e-mail address."""
-    from portal.accounts.services import create_user
-    from portal.extensions import db
-
-    email = f"staff-{uuid.uuid4().hex[:8]}@saint-gilles.example"
-    with live_server.app.app_context():
-        create_user(email, "Alex Dupont", "staff", PASSWORD, municipalities=(SAINT_GILLES,),
-                    language=language)
-        db.session.commit()
-        db.session.remove()
-    return email
-
-
-def log_in(page: Any, lang: str, email: str, tap: bool = False) -> None:
-    page.goto(f"/{lang}/manage/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        (page.tap if tap else page.click)("main button[type=submit]")
-    assert page.url.endswith(f"/{lang}/manage/reports"), page.inner_text("main")
+    return make_account(live_server, "staff", (SAINT_GILLES,), language)[0]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1280x800"])

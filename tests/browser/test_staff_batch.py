@@ -4,35 +4,20 @@ filters and the order (1280 px and 390 px, French and Dutch)."""
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
-from tests.browser.test_staff import log_in
+from tests.browser.staff_pages import log_in, make_account
 from tests.reports.batch_helpers import make_reports
-from tests.staff import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 #: One municipality per run, so that each run's list holds exactly its own 50 reports.
 RUNS = {("fr", "390"): "21002", ("fr", "1280"): "21006", ("nl", "390"): "21007", ("nl", "1280"): "21008"}
 DONE = {"fr": "50 signalements traités.", "nl": "50 meldingen verwerkt."}
 ONE_DONE = {"fr": "C'est fait.", "nl": "Gedaan."}
-
-
-def make_staff(live_server: LiveServer, nis: str, language: str) -> tuple[str, int]:
-    from portal.accounts.services import create_user
-    from portal.extensions import db
-
-    email = f"staff-{uuid.uuid4().hex[:8]}@{nis}.example"
-    with live_server.app.app_context():
-        user = create_user(email, "Sam Peeters", "staff", PASSWORD, municipalities=(nis,), language=language)
-        db.session.commit()
-        user_id = user.id
-        db.session.remove()
-    return email, user_id
 
 
 def states(live_server: LiveServer, references: list[str]) -> set[tuple[str, int | None]]:
@@ -73,7 +58,7 @@ def test_fifty_reports_in_two_clicks_and_back_to_the_list(context_factory: Any, 
     phone = viewport == PHONE
     nis = RUNS[(lang, str(viewport["width"]))]
     references = make_reports(live_server.app, 50, nis, language="nl" if lang == "fr" else "fr")
-    email, user_id = make_staff(live_server, nis, lang)
+    email, user_id = make_account(live_server, "staff", (nis,), lang, "Sam Peeters")
     page = context_factory(lang, viewport=viewport, mobile=phone).new_page()
     log_in(page, lang, email, tap=phone)
     assert page.locator('input[name="item"]').count() == 50

@@ -4,7 +4,6 @@ chart label lies whole inside its chart and nothing makes the page scroll sidewa
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +11,11 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.browser.portal_pages import file_report
-from tests.staff import PASSWORD
+from tests.browser.staff_pages import log_in, make_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 #: Screenshots for a person to look at, when this names a folder.
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS", "")
-
-
-def make_coordinator(live_server: LiveServer) -> str:
-    from portal.accounts.services import create_user
-    from portal.extensions import db
-
-    email = f"coord-{uuid.uuid4().hex[:8]}@region.example"
-    with live_server.app.app_context():
-        create_user(email, "Sam Peeters", "coordinator", PASSWORD, language="nl")
-        db.session.commit()
-        db.session.remove()
-    return email
 
 
 def _shot(page: Any, name: str) -> None:
@@ -41,25 +28,23 @@ def _shot(page: Any, name: str) -> None:
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1280x800"])
 def test_coordinator_compares_municipalities(context_factory: Any, live_server: LiveServer,
                                              lang: str, viewport: dict[str, int]) -> None:
-    import pyotp
-
     resident = context_factory(lang).new_page()
     file_report(resident, lang, "vandalism", postal_code="1080")  # Molenbeek-Saint-Jean
     file_report(resident, lang, "transport-pickpocketing", postal_code="1060")
     size = f"{viewport['width']}-{lang}"
     page = context_factory(lang, viewport=viewport, mobile=viewport == PHONE).new_page()
-    page.goto(f"/{lang}/manage/login")
-    page.fill("#email", make_coordinator(live_server))
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        page.click("main button[type=submit]")
-    qr = page.locator("img.totp-qr")
-    assert qr.get_attribute("alt") and qr.evaluate("img => img.naturalWidth") > 0
-    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 0
-    _shot(page, f"totp-{size}")
-    page.fill("#code", pyotp.TOTP(page.inner_text(".totp-key").strip()).now())
-    with page.expect_navigation(wait_until="load"):
-        page.click("main button[type=submit]")
+    enrolled = []
+
+    def the_key_is_shown(enrolment: Any) -> None:
+        qr = enrolment.locator("img.totp-qr")
+        assert qr.get_attribute("alt") and qr.evaluate("img => img.naturalWidth") > 0
+        assert enrolment.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 0
+        _shot(enrolment, f"totp-{size}")
+        enrolled.append(True)
+
+    email = make_account(live_server, "coordinator", language="nl", name="Sam Peeters")[0]
+    log_in(page, lang, email, at_enrolment=the_key_is_shown)
+    assert enrolled
 
     page.goto(f"/{lang}/manage/statistics?preset=30d")
     rows = page.locator("table.comparison tbody tr")

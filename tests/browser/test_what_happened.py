@@ -1,6 +1,8 @@
 """What happened, in the browser at 390 px in each language: a pickpocketing on a tram with a
 time window (refused when inverted, kept when right), and a stolen car whose confirmation and
-tracking page give the next step, where the reporter adds the police report number."""
+tracking page give the next step, where the reporter adds the police report number. The answers
+are stored, shown to the municipality's staff on a phone, and named the same way in Open311's
+service definitions, in the same language."""
 from __future__ import annotations
 
 import os
@@ -10,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import LANGS, LiveServer
-from tests.browser.portal_pages import REFERENCE, facts_day, fill_report, submit
+from tests.browser.portal_pages import POSTAL_CODES, REFERENCE, facts_day, fill_report, submit
+from tests.browser.staff_pages import facts_of, log_in, make_account
 from tests.browser.test_report_flow import stored
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -27,6 +30,49 @@ WORDS = {
            "complaint": "Next step: a complaint to the police",
            "zone": "Midi", "pv_saved": "the number of the police report has been added"},
 }
+
+
+#: The answers of each report below as staff read them (question → answer), in each language;
+#: the questions are named the same way in Open311's service definitions.
+ANSWERS = {
+    "transport-pickpocketing": {
+        "fr": {"Plage horaire\u00a0: de": "18:40", "Plage horaire\u00a0: jusqu’à": "19:15",
+               "Type de ligne": "Tram", "Numéro de la ligne": "81", "Arrêt ou station": "Barrière"},
+        "nl": {"Tijdvak: van": "18:40", "Tijdvak: tot": "19:15", "Soort lijn": "Tram",
+               "Lijnnummer": "81", "Halte of station": "Barrière"},
+        "en": {"Time window: from": "18:40", "Time window: until": "19:15", "Type of line": "Tram",
+               "Line number": "81", "Stop or station": "Barrière"},
+    },
+    "vehicle-theft": {
+        "fr": {"Qu’est-ce qui a été volé\u00a0?": "Le véhicule lui-même", "Type de véhicule": "Voiture",
+               "Plaque d'immatriculation (facultatif)": "1-ABC-234"},
+        "nl": {"Wat werd er gestolen?": "Het voertuig zelf", "Soort voertuig": "Auto",
+               "Nummerplaat (optioneel)": "1-ABC-234"},
+        "en": {"What was stolen?": "The vehicle itself", "Kind of vehicle": "Car",
+               "Licence plate (optional)": "1-ABC-234"},
+    },
+}
+
+
+def _staff_and_open311_show_the_answers(context_factory: Any, live_server: LiveServer, lang: str,
+                                        code: str, reference: str) -> None:
+    """The municipality's staff, on a phone in ``lang``, read the answers on the report's page;
+    Open311's definition of the category, in ``lang``, names the same questions and choices."""
+    expected = ANSWERS[code][lang]
+    context = context_factory(lang)
+    staff = context.new_page()
+    email = make_account(live_server, "staff", (POSTAL_CODES[code][1],), lang)[0]
+    log_in(staff, lang, email, tap=True)
+    staff.goto(f"/{lang}/manage/reports/{reference}")
+    facts = facts_of(staff)
+    assert {question: facts.get(question) for question in expected} == expected, facts
+    _no_wider_than_the_phone(staff)
+    definition = context.request.get(f"/open311/v2/services/{code}.json?locale={lang}")
+    assert definition.ok, definition.status
+    attributes = {attribute["description"]: attribute for attribute in definition.json()["attributes"]}
+    for question, answer in expected.items():
+        choices = [value["name"] for value in attributes[question].get("values", [])]
+        assert not choices or answer in choices, (question, choices)
 
 
 def _shoot(page: Any, tmp_path: Path, name: str) -> None:
@@ -73,6 +119,7 @@ def test_a_tram_pickpocketing_with_a_time_window(context_factory: Any, live_serv
     assert report.occurred_on.isoformat() == facts_day()
     assert {k: report.details.get(k) for k in ("time_from", "time_to", "line_type", "line", "stop")} == {
         "time_from": "18:40", "time_to": "19:15", "line_type": "tram", "line": "81", "stop": "Barrière"}
+    _staff_and_open311_show_the_answers(context_factory, live_server, lang, "transport-pickpocketing", reference)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -106,3 +153,4 @@ def test_a_stolen_car_gets_the_next_step_and_takes_the_pv_number(
     assert report.police_report_number == "BR.12.L3.012345/2026"
     assert (report.details["theft_kind"], report.details["vehicle_kind"], report.details["plate"]) == (
         "of", "car", "1-ABC-234")
+    _staff_and_open311_show_the_answers(context_factory, live_server, lang, "vehicle-theft", reference)

@@ -1,16 +1,21 @@
 """The right next step: the rules table per category and answer, and where residents read it."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 
-from portal.reports.next_step import RULES, Step, advice_for, online_url
+from portal import geo
+from portal.i18n import speaking
+from portal.reports.next_step import RULES, Advice, Step, advice_for, online_url
 from portal.reports.reference import CATEGORIES
 from tests.conftest import Database, portal_on
-from tests.reports.helpers import file_and_confirm
+from tests.outbox import mails
+from tests.reports.helpers import file_and_confirm, post_report
 
 URL = "https://www.police.be/{lang}/police-on-web"
 IXELLES, ETTERBEEK, ANDERLECHT = "21009", "21005", "21001"
@@ -118,3 +123,70 @@ def test_a_declaration_already_made_is_not_asked_again(client: FlaskClient) -> N
 def test_nothing_for_other_nuisance(client: FlaskClient) -> None:
     filed = file_and_confirm(client, "fr", "other-nuisance")
     assert "next-step" not in filed.page
+
+
+# The words of each rule, as residents read them ------------------------------------------------
+
+#: Where each language sends a complaint, and says that 101 is for danger only.
+STATION = {"fr": "commissariat de la zone de police", "nl": "politiekantoor van de politiezone",
+           "en": "police station of the police zone"}
+DANGER = {"fr": "en danger", "nl": "in gevaar", "en": "in danger"}
+
+
+def _advice_html(web_app: Flask, lang: str, rule_step: str, reason: str) -> str:
+    advice = Advice(rule_step, reason, geo.police_zone("5341"), declared=False,
+                    online_url=online_url(lang, URL))
+    report = SimpleNamespace(category=SimpleNamespace(questions=""))
+    with web_app.test_request_context(f"/{lang}/"), speaking(lang):
+        return render_template("reports/_next_step.html", report=report, advice=advice,
+                               on_tracking_page=False)
+
+
+def _paragraphs(html: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", "", p).split()) for p in re.findall(r"<p>(.*?)</p>", html, re.DOTALL)]
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_each_reason_has_its_own_words_and_101_is_only_for_danger(web_app: Flask, lang: str) -> None:
+    """Every (step, reason) of the table gets its own explanation (none falls through to another
+    reason's words), a complaint goes to a station of the zone, and 101 is named once: for danger."""
+    explanations: dict[tuple[str, str], str] = {}
+    for step, reason in dict.fromkeys((rule.step, rule.reason) for rule in RULES):
+        html = _advice_html(web_app, lang, step, reason)
+        paragraphs = _paragraphs(html)
+        explanations[(step, reason)] = paragraphs[0]
+        assert html.count('href="tel:101"') == 1
+        [about_101] = [p for p in paragraphs if "101" in p]
+        assert DANGER[lang] in about_101 and STATION[lang] not in about_101, about_101
+        zone = geo.police_zone("5341").name(lang)
+        assert any(STATION[lang] in p and zone in p for p in paragraphs), paragraphs
+        if step == Step.ONLINE:
+            assert online_url(lang, URL) in html
+    assert len(set(explanations.values())) == len(explanations), explanations
+
+
+def test_the_explanations_are_translated(web_app: Flask) -> None:
+    step, reason = RULES[0].step, RULES[0].reason
+    words = {lang: _paragraphs(_advice_html(web_app, lang, step, reason))[0] for lang in ("fr", "nl", "en")}
+    assert len(set(words.values())) == 3, words
+
+
+def test_the_outside_page_links_to_the_configured_online_service(
+        tmp_path: Path, geo_cache: Path, database: Database) -> None:
+    with portal_on(database, tmp_path, geo_cache,
+                   POLICE_ON_WEB_URL="https://declaration.example/{lang}/start") as app:
+        page = post_report(app.test_client(), "nl", postal_code="1930").get_data(as_text=True)
+        assert "buiten het Brussels" in page
+        assert 'href="https://declaration.example/nl/start"' in page
+
+
+@pytest.mark.parametrize(("declaration", "told"), [("not_yet", True), ("yes", False)])
+def test_the_received_email_of_a_vehicle_theft_sends_to_the_next_step_not_to_101(
+        app: Flask, client: FlaskClient, declaration: str, told: bool) -> None:
+    filed = file_and_confirm(client, "fr", "vehicle-theft", theft_kind="of", vehicle_kind="car",
+                             police_declaration=declaration, email="resident@example.org")
+    [mail] = [m for m in mails(app, "resident@example.org") if m.kind == "report_received"]
+    message, _separator, footer = mail.body.partition("\n-- \n")
+    assert filed.reference in message
+    assert ("un vol de véhicule doit aussi être déclaré à la police" in message) is told
+    assert "101" not in message and "101" in footer

@@ -34,9 +34,10 @@ STATUS_WORDS = {
     "closed": {"fr": ("est clôturé", "sans suite"),
                "nl": ("is afgesloten", "zonder verder gevolg"),
                "en": ("has been closed", "without further action")},
-    "referred": {"fr": ("transmis à la police", "appelez le 101"),
-                 "nl": ("doorgegeven aan de politie", "belt u 101"),
-                 "en": ("passed to the police", "call 101")},
+    # A complaint is made at a police station of the zone (101 is the police's emergency number)
+    "referred": {"fr": ("transmis à la police", "rendez-vous dans un commissariat de la zone de police"),
+                 "nl": ("doorgegeven aan de politie", "naar een politiekantoor van de politiezone"),
+                 "en": ("passed to the police", "go to a police station of the police zone")},
 }
 
 
@@ -78,6 +79,7 @@ def test_each_status_change_tells_the_reporter_in_their_language(app: Flask, wor
         assert mail.language == lang
         assert world.reference in mail.subject and subject_words in mail.subject, mail.subject
         assert body_words in mail.body, mail.body
+        assert "101" not in mail.body, mail.body  # the police's emergency number, not a way to complain
         assert f"/{lang}/track" in mail.body  # where to follow it, in their language
 
 
