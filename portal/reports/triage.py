@@ -360,7 +360,9 @@ def assign(user: StaffUser, report: Report, version: int | None, assignee_id: in
 
 
 def _text(text: str) -> str:
-    text = (text or "").strip()
+    """Staff's text as typed, each line break one line feed (a browser sends a text box's line
+    breaks as CR LF): stored, e-mailed and counted against ``MAX_TEXT`` as the box showed it."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise ActionError(_("Write the text first."))
     if len(text) > MAX_TEXT:

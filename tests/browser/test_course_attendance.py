@@ -1,6 +1,8 @@
 """Issue 16, courses, in the browser: an organiser checks people in date by date on a phone
-and on a desk screen, in French and Dutch; the attestation follows the session's rule (one
-date of three gives none), then lists the three dates once all are attended."""
+and on a desk screen, in French and Dutch; the attestation follows the session's rule: one
+date of three gives none under the default rule ("every date"); the organiser switches to
+"the dates attended" and it lists that one date (4 hours); once all are attended, the three
+(12 hours)."""
 from __future__ import annotations
 
 import os
@@ -20,6 +22,7 @@ SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 PRESENT = {"fr": "Présent", "nl": "Aanwezig"}
 DAY = {"fr": "Jour", "nl": "Dag"}
 ATTESTATION = {"fr": "Attestation de participation", "nl": "Deelnameattest"}
+HOURS = {"fr": "{} h", "nl": "{} u"}
 
 
 def _session_with_people(live_server: LiveServer, lang: str) -> tuple[str, int, int]:
@@ -93,12 +96,25 @@ def test_check_in_per_date_and_the_attestation_rule(context_factory: Any, live_s
             # One date of three: no attestation under the default rule.
             page.goto(base)
             assert page.locator(f"#r{jan} .attestation-link").count() == 0
+            # The organiser chooses "the dates attended": an attestation of that one date.
+            page.goto(f"{base}/edit")
+            assert page.is_checked('input[name="attestation_rule"][value="all_days"]')
+            page.check('input[name="attestation_rule"][value="days_attended"]')
+            with page.expect_navigation(wait_until="load"):
+                page.click(".session-form .button-row button[type=submit]")
+            _open_attestation(page, base, jan, lang, dates=1, hours=4)
             page.goto(f"{base}/check-in")
     _check_page(page, f"{tag}-day3", viewport["width"])
+    _open_attestation(page, base, jan, lang, dates=3, hours=12)
+    _check_page(page, f"attestation-{lang}-{viewport['width']}", viewport["width"])
+
+
+def _open_attestation(page: Any, base: str, registration: int, lang: str, dates: int, hours: int) -> None:
+    """From the session's page, the person's attestation: the dates it states and their hours."""
     page.goto(base)
     with page.expect_navigation(wait_until="load"):
-        page.click(f"#r{jan} .attestation-link")
+        page.click(f"#r{registration} .attestation-link")
     document = page.inner_text("article.attestation")
     assert ATTESTATION[lang] in document and "Jan Peeters" in document
-    assert page.locator("article.attestation .course-dates li").count() == 3
-    _check_page(page, f"attestation-{lang}-{viewport['width']}", viewport["width"])
+    assert page.locator("article.attestation .course-dates li").count() == dates
+    assert page.locator("article.attestation dl.facts dd").nth(1).inner_text() == HOURS[lang].format(hours)

@@ -271,6 +271,24 @@ def test_a_refused_text_comes_back_at_its_field(app: Flask, users: dict[str, int
     assert "z" * 4001 in body and 'id="note-text-error"' in body
 
 
+def test_line_breaks_are_kept_as_the_box_showed_them(app: Flask, users: dict[str, int]) -> None:
+    """A browser sends a text box's line breaks as CR LF: each is stored as one line feed, and a
+    text of 4,000 characters is not refused for the CRs the browser added."""
+    reference = make_reports(app, 1, "21009")[0]
+    client = client_as(app, "staff-own")
+    url = f"/fr/manage/reports/{reference}"
+    page = client.get(url).get_data(as_text=True)
+    answer = "Madame, Monsieur,\r\n\r\nNous passons jeudi.\rMerci."
+    long_note = ("x" * 99 + "\r\n") * 40  # 4,000 characters typed, 4,040 sent
+    assert client.post(url + "/answer", data={**action_fields(page, "answer"), "answer-text": answer,
+                                              "answer-any_language": "y"}).status_code == 303
+    assert client.post(url + "/note", data={**action_fields(page, "note"),
+                                            "note-text": long_note}).status_code == 303
+    events = reports_by_reference(app)[reference].events
+    assert [e.text for e in events[1:]] == ["Madame, Monsieur,\n\nNous passons jeudi.\nMerci.",
+                                            long_note.replace("\r\n", "\n").strip()]
+
+
 def test_keyboard_shortcuts_are_documented_on_the_report_page(app: Flask, users: dict[str, int]) -> None:
     reference = make_reports(app, 1, "21009")[0]
     body = client_as(app, "staff-own").get(f"/nl/manage/reports/{reference}").get_data(as_text=True)
