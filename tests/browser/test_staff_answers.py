@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
-from tests.browser.test_staff import log_in
-from tests.browser.test_staff_batch import make_staff, states
+from tests.browser.staff_pages import log_in, make_account
+from tests.browser.test_staff_batch import states
 from tests.outbox import mails
 from tests.reports.batch_helpers import make_reports
 
@@ -100,7 +100,7 @@ def test_template_answer_and_each_status_email_in_the_residents_language(
                          email=f"neighbour-{uuid.uuid4().hex[:8]}@example.org")[0]
     reference = make_reports(live_server.app, 1, nis, category="burglary", language=resident_lang,
                              email=resident)[0]
-    email, user_id = make_staff(live_server, nis, lang)
+    email, user_id = make_account(live_server, "staff", (nis,), lang, "Sam Peeters")
     page = context_factory(lang, viewport=viewport, mobile=phone).new_page()
     act = page.tap if phone else page.click
     log_in(page, lang, email, tap=phone)
