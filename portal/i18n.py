@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar, Token
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
 from babel import Locale, numbers
@@ -140,6 +140,8 @@ DATE_LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_BE"}
 #: Where a language's own pattern reads better than the locale's: "Saturday 12 December 2026"
 #: (CLDR's en_BE puts a comma after the weekday).
 _DATE_PATTERNS = {("en", "full"): "EEEE d MMMM y"}
+_NamedFormat = Literal["full", "long", "medium", "short"]
+_NAMED_FORMATS = ("short", "medium", "long", "full")
 
 
 def date_locale(lang: str | None = None) -> str:
@@ -165,8 +167,15 @@ def format_date(value: date | datetime | None, fmt: str = "long") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(babel_dates.get_timezone(TIMEZONE)).date()
     lang = current_language()
-    return babel_dates.format_date(value, _DATE_PATTERNS.get((lang, fmt), fmt),
-                                   locale=date_locale(lang))
+    locale = date_locale(lang)
+    pattern = _DATE_PATTERNS.get((lang, fmt)) or (
+        babel_dates.get_date_format(cast(_NamedFormat, fmt), locale).pattern
+        if fmt in _NAMED_FORMATS else fmt)
+    if lang == "fr" and value.day == 1:
+        # French writes the first day of a month as an ordinal: "1er décembre", never "1 décembre"
+        # (CLDR has no such pattern). Only where the month is written out.
+        pattern = pattern.replace("d MMMM", "d'er' MMMM")
+    return babel_dates.format_date(value, pattern, locale=locale)
 
 
 def format_time(value: datetime | None, fmt: str = "short") -> str:

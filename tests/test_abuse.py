@@ -56,9 +56,15 @@ def test_too_fast_does_not_hide_the_other_mistakes(app: Flask, client) -> None:
     items = re.findall(r"<li>(.*?)</li>", summary, re.DOTALL)
     assert len(items) == 4, items
     assert "Vous avez rempli ce formulaire très vite" in items[0] and "<a" not in items[0]
-    assert any("Que s&#39;est-il passé\u00a0: Décrivez ce qui s&#39;est passé." in item for item in items)
-    assert any("Adresse e-mail (facultatif)\u00a0: Indiquez une adresse e-mail valable" in item for item in items)
-    assert any("Date\u00a0: La date ne peut pas être dans le futur." in item for item in items)
+    # Each message under its field's own label, as the field shows it (its question mark kept),
+    # never glued to it by a colon.
+    assert any('<span class="error-field">Que s&#39;est-il passé\u00a0?</span> Décrivez ce qui s&#39;est passé.'
+               in item for item in items)
+    assert any('<span class="error-field">Adresse e-mail (facultatif)</span> Indiquez une adresse e-mail valable'
+               in item for item in items)
+    assert any('<span class="error-field">Date</span> La date ne peut pas être dans le futur.' in item
+               for item in items)
+    assert not any(re.search(r"\u00a0: [A-Z]", item) for item in items)
     for internal in ("Shown At", "shown_at:", "Website", "csrf_token"):
         assert internal not in summary
     # At the fields too, and what was typed comes back.

@@ -3,7 +3,7 @@ names, French typography, municipalities named with their article, European date
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -89,8 +89,19 @@ def test_no_bureaucratic_nor_old_wording(lang: str) -> None:
     """Samples of the native pass that must not come back."""
     texts = " ".join(text for _msgid, text in msgstrs(lang))
     for old in ("Gelieve", "Brussels preventieportaal", "Signaler une incivilité", "Overlast melden",
-                "notice de protection", "Goeiedag"):
-        assert old not in texts
+                "notice de protection", "Goeiedag",
+                # the native pass of issue 14 (PHRASES_CHANGED): a vous/u text never assumes a
+                # gender, names one thing with one word, and says what Belgians say
+                "Vous êtes inscrit", "déjà inscrit à", "être prêt", "Il ne faut plus rien faire",
+                "Protection de la vie privée", "privélink", "nooddiensten", "Hij kan de feiten",
+                "of gewond", "Het team van Preventieportaal", "Bedankt om", "een klacht bij de politie,"):
+        assert old not in texts, old
+
+
+def test_one_apostrophe_in_french() -> None:
+    """The French catalog writes its apostrophes one way (the plain one, as most of it does):
+    a page never mixes "l'école" with "l’heure"."""
+    assert [msgid for msgid, text in msgstrs("fr") if "’" in text] == []
 
 
 # -- municipalities in sentences ------------------------------------------------------------
@@ -172,7 +183,37 @@ def test_dates_are_written_as_each_language_writes_them(app: Flask, lang: str, f
         assert format_time(MOMENT) == time
 
 
+def test_the_first_of_a_month_is_an_ordinal_in_french(app: Flask) -> None:
+    """"1er décembre", never "1 décembre"; Dutch and English write the plain number."""
+    from portal.i18n import format_date, format_datetime, speaking
+
+    first = datetime(2026, 12, 1, 8, 0, tzinfo=ZoneInfo("UTC"))
+    with app.app_context():
+        with speaking("fr"):
+            assert format_date(first) == "1er décembre 2026"
+            assert format_datetime(first, "full") == "mardi 1er décembre 2026 à 09:00"
+            assert format_date(first.replace(day=11), "full") == "vendredi 11 décembre 2026"
+            assert format_date(first, "d MMM") == "1 déc."  # a chart's short label stays short
+        with speaking("nl"):
+            assert format_datetime(first, "full") == "dinsdag 1 december 2026 om 09:00"
+        with speaking("en"):
+            assert format_datetime(first, "full") == "Tuesday 1 December 2026, 09:00"
+
+
 # -- every e-mail, rendered ------------------------------------------------------------------
+
+#: The e-mails a resident can receive (the others go to staff).
+RESIDENT_KINDS = {"report_received", "report_answer", "report_status", "report_moved",
+                  "report_tracking_link", "report_tracking_unknown", "course_confirmed",
+                  "course_waiting", "course_link", "course_offer", "course_reminder",
+                  "course_session_cancelled"}
+
+
+def test_every_resident_email_template_has_the_closing_and_the_emergency_lines() -> None:
+    """A message without the layout has no closing, no signature and no 112/101 lines."""
+    for kind in RESIDENT_KINDS:
+        text = (EMAIL_TEMPLATES / f"{kind}.txt").read_text()
+        assert text.startswith('{% extends "email/_layout.txt" %}'), kind
 
 EMAIL_TEMPLATES = ROOT / "portal" / "templates" / "email"
 
@@ -215,3 +256,101 @@ def test_every_email_of_the_report_and_course_flows_reads_right(app: Flask, clie
         assert wording_problems(text) == [], (message.subject, wording_problems(text))
         assert " / " not in text and "Ixelles / Elsene" not in text
         assert closings[message.language] in message.body, message.subject
+
+
+def test_every_resident_email_reads_right_in_each_language(app: Flask, client) -> None:
+    """Every kind of message a resident can receive, in the three languages, rendered as the
+    worker renders it: the salutation, the closing, who signs (the municipality that handles a
+    report, by its sentence form), the emergency lines; one date format; no bracket plural, no
+    internal name."""
+    from sqlalchemy import select
+
+    from portal.accounts.services import find_user
+    from portal.courses import organising, schedule, signup
+    from portal.courses.models import CourseSession, Registration
+    from portal.extensions import db
+    from portal.i18n import format_datetime, speaking
+    from portal.reports import services, triage
+    from portal.reports.models import Report, Status
+    from tests.courses.helpers import make_session, sign_up_direct
+    from tests.reports.helpers import post_report
+    from tests.staff import make_user
+
+    make_user(app, "coordinator@example.be", "coordinator")
+    for lang in LANGS:
+        for n in range(4):
+            code = "school-racket" if n == 3 else "vandalism"
+            assert post_report(client, lang, code, postal_code="1050", municipality="21009",
+                               email=f"r{n}-{lang}@example.be",
+                               **({"safe_contact": "email"} if n == 3 else {})).status_code == 303
+    with app.app_context():
+        user = find_user("coordinator@example.be")
+        for report in db.session.scalars(select(Report).order_by(Report.id)):
+            n = int(report.email[1])
+            if n == 0:
+                triage.acknowledge(user, report, None)
+                triage.answer(user, report, None, "Nos gardiens de la paix passent demain.")
+                triage.change_status(user, report, None, Status.RESOLVED)
+            elif n == 1:
+                triage.change_status(user, report, None, Status.REFERRED)
+                triage.change_status(user, report, None, Status.CLOSED)
+            elif n == 2:
+                triage.transfer(user, report, None, "21004", "Adresse à Bruxelles-Ville")
+            services.send_tracking_link(report.reference, report.email, report.language)
+            services.send_tracking_link(report.reference, "someone@example.be", report.language)
+        db.session.commit()
+    full = make_session(app, capacity=1, course_type="basic-first-aid")
+    soon = make_session(app, capacity=5, course_type="basic-first-aid", starts_in=timedelta(days=2))
+    for lang in LANGS:
+        sign_up_direct(app, full, f"c-{lang}@example.be", lang=lang)  # one place, two wait
+        sign_up_direct(app, soon, f"soon-{lang}@example.be", lang=lang)
+    sign_up_direct(app, full, "c-fr@example.be", lang="fr")  # again: the link is sent anew
+    with app.app_context():
+        starts = db.session.get(CourseSession, soon).starts_at
+        schedule.tick(schedule.reminder_time(starts) + timedelta(minutes=1))  # the reminders
+        holder = db.session.scalars(select(Registration).where(
+            Registration.session_id == full, Registration.status == "confirmed")).one()
+        signup.cancel_registration(holder)  # the place is offered to the first one waiting
+        db.session.commit()
+        organising.cancel_session(full)
+        db.session.commit()
+    messages = [m for m in mails(app) if m.kind in RESIDENT_KINDS]
+    assert {m.kind for m in messages} == RESIDENT_KINDS
+    assert {m.language for m in messages} == set(LANGS)
+    closings = {"fr": ("Madame, Monsieur,", "Bien à vous,", "Appelez le 112"),
+                "nl": ("Geachte mevrouw, geachte heer,", "Met vriendelijke groeten,", "Bel 112"),
+                "en": ("Dear Sir or Madam,", "Kind regards,", "Call 112")}
+    signed = {"fr": "Le service de prévention de la commune d'Ixelles",
+              "nl": "De preventiedienst van de gemeente Elsene",
+              "en": "The prevention service of the municipality of Ixelles"}
+    moved_signed = {"fr": "Le service de prévention de la Ville de Bruxelles",
+                    "nl": "De preventiedienst van de Stad Brussel",
+                    "en": "The prevention service of the City of Brussels"}
+    for message in messages:
+        text = f"{message.subject}\n{message.body}"
+        hello, closing, emergency = closings[message.language]
+        assert closing in message.body and emergency in message.body, (message.kind, message.body)
+        if message.kind.startswith("report_"):
+            assert message.body.startswith(hello), (message.kind, message.body)
+        if message.kind in ("report_status", "report_answer", "report_tracking_link", "report_moved"):
+            # The municipality that handles the report signs (r2 was sent on to Brussels).
+            signer = moved_signed if message.recipient.startswith("r2-") else signed
+            assert signer[message.language] in message.body, (message.kind, message.body)
+        assert wording_problems(text) == [], (message.kind, wording_problems(text))
+        assert " / " not in text
+    with app.app_context():
+        for message in messages:
+            if message.kind != "course_offer":
+                continue
+            registration = db.session.scalars(select(Registration).where(
+                Registration.email == message.recipient, Registration.session_id == full)).one()
+            with speaking(message.language):
+                moment = format_datetime(registration.offer_expires_at, "full")
+            assert moment in message.body  # the same format as every other date: day, then time
+    moved = [m for m in messages if m.kind == "report_moved"]
+    assert {m.language for m in moved} == set(LANGS)
+    assert any("la Ville de Bruxelles" in m.body for m in moved if m.language == "fr")
+    received = {m.language: m.body for m in messages
+                if m.kind == "report_received" and m.recipient.startswith("r3-")}
+    assert "dans un délai d'un jour ouvrable" in received["fr"]
+    assert "binnen één werkdag" in received["nl"]

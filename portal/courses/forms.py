@@ -39,7 +39,7 @@ class FilterForm(PortalForm):
                                validators=[Optional()])
     language = SelectField(_l("Language of the course"), choices=[], validate_choice=False,
                            validators=[Optional()])
-    date = DayField(_l("From"), validators=[Optional()])
+    date = DayField(_l("Starting from"), validators=[Optional()])
 
     def validate_date(self, field: DayField) -> None:
         """Year 1 or 9999 is a date no session has, and one that does not convert to UTC."""

@@ -7,6 +7,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from babel.lists import format_list
+
 from portal import geo
 from portal.i18n import _
 from portal.reports.models import Report
@@ -64,8 +66,9 @@ class ChoiceStep:
     can_defer: bool
 
     def names(self, lang: str) -> str:
-        """The candidates' names, for the map's caption."""
-        return ", ".join(m.name(lang) for m in self.candidates)
+        """The candidates' names, for the map's caption, listed as the language lists them
+        ("Bruxelles et Ixelles", "Brussel en Elsene")."""
+        return format_list([m.name(lang) for m in self.candidates], locale=lang)
 
     @staticmethod
     def label(shape: geo.drawing.Shape, lang: str) -> str:

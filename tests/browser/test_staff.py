@@ -55,7 +55,7 @@ def test_staff_acknowledges_and_answers_a_report(context_factory: Any, live_serv
     # The resident sees the answer on the tracking page, in Dutch.
     resident.goto(tracking_link)
     assert answer in resident.inner_text(".timeline")
-    assert "Bevestigd door de gemeente" in resident.inner_text(".facts")
+    assert "Ontvangst bevestigd door de gemeente" in resident.inner_text(".facts")
 
 
 @pytest.mark.parametrize("lang", LANGS)

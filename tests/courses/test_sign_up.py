@@ -102,7 +102,7 @@ def test_sign_up_confirmed(app: Flask, client: FlaskClient) -> None:
     page = client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Confirmée" in html and "Vous êtes inscrit." in html and "Maison de quartier" in html
+    assert "Confirmée" in html and "Votre inscription est confirmée." in html and "Maison de quartier" in html
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     [registration] = registrations(app, session_id)
@@ -194,7 +194,7 @@ def test_one_active_booking_per_email_per_type(app: Flask, client: FlaskClient) 
                             name="Someone Else")
     html = stranger.get_data(as_text=True)
     assert stranger.status_code == 200
-    assert "U bent al ingeschreven voor deze cursus" in html
+    assert "U hebt al een inschrijving voor deze cursus" in html
     assert "Maison de quartier" not in html and "Amina" not in html  # nothing about the booking
     assert "booking/" not in html
     assert [r.session_id for r in registrations(app)] == [first]

@@ -24,7 +24,7 @@ from tests.smtp import SMTPServer
 
 SENDER = "Portail / Portaal <noreply@prevention.example.be>"
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n"
-FOOTER_NL = ("Met vriendelijke groeten,\nHet team van Preventieportaal Brussel\n\n"
+FOOTER_NL = ("Met vriendelijke groeten,\nHet team van het Preventieportaal Brussel\n\n"
              "-- \nPreventieportaal Brussel\nhttps://prevention.example.be/nl/\n\n"
              "Dit portaal is niet bedoeld voor noodgevallen.\n"
              "Bel 112 (ambulance, brandweer)\nBel 101 (politie)\n")

@@ -111,7 +111,7 @@ def test_the_table_on_the_statistics_page(app: Flask, dataset: None) -> None:
     assert table.count('<th scope="row">') == 19
     assert "<th scope=\"row\">Ixelles</th><td>4</td><td>1</td><td>2 heures</td><td>2 jours</td>" in table
     assert "<th scope=\"row\">Evere</th><td>0</td><td>0</td><td>—</td><td>—</td>" in table
-    assert "Du 1 novembre 2026 au 30 novembre 2026\u00a0: 6 signalements." in html
+    assert "Du 1er novembre 2026 au 30 novembre 2026\u00a0: 6 signalements." in html
     dutch = client.get("/nl/manage/statistics?preset=custom&first=2026-11-01&last=2026-11-30").get_data(as_text=True)
     dutch = re.sub(r"\s*\n\s*", "", re.sub(r' role="[a-z]+"', "", dutch))
     assert "<th scope=\"row\">Sint-Gillis</th><td>2</td><td>0</td><td>5 uur</td><td>—</td>" in dutch

@@ -144,7 +144,7 @@ def test_the_ixelles_queue_in_dutch(app: Flask, world: World) -> None:
     assert 'lang="nl"' in page and "Vandalisme en beschadiging" in page
     assert ixelles.post(url + "/acknowledge", data=action_fields(page, "ack")).status_code == 303
     page = ixelles.get(url).get_data(as_text=True)
-    assert "Bevestigd door de gemeente" in page
+    assert "Ontvangst bevestigd door de gemeente" in page
     answer = "Nous avons transmis les faits aux gardiens de la paix."
     assert ixelles.post(url + "/answer", data={**action_fields(page, "answer"),
                                                "answer-text": answer}).status_code == 303

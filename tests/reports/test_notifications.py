@@ -113,7 +113,8 @@ def test_a_transfer_tells_the_reporter_where_it_went_not_why(app: Flask, world: 
            **{"transfer-municipality": "21004", "transfer-reason": "Avenue Louise, interne notitie"})
     [mail] = to_resident(app, "report_moved")
     assert mail.language == "nl" and "andere gemeente" in mail.subject
-    assert "bevoegde gemeente: Brussel." in mail.body and "interne notitie" not in mail.body
+    assert "doorgestuurd naar de Stad Brussel, die bevoegd is" in mail.body and "interne notitie" not in mail.body
+    assert "De preventiedienst van de Stad Brussel" in mail.body  # who now handles it signs
 
 
 def test_staff_get_an_email_when_a_report_is_assigned_to_them(app: Flask, world: World) -> None:

@@ -44,9 +44,9 @@ def radio_values(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("lang", "words"), [
-    ("fr", "Le code postal 1050 est commun à Bruxelles et Ixelles"),
-    ("nl", "De postcode 1050 wordt gedeeld door Brussel en Elsene"),
-    ("en", "The postal code 1050 is shared by City of Brussels and Ixelles"),
+    ("fr", "Le code postal 1050 est partagé par la Ville de Bruxelles et la commune d&#39;Ixelles"),
+    ("nl", "De postcode 1050 wordt gedeeld door de Stad Brussel en de gemeente Elsene"),
+    ("en", "The postal code 1050 is shared by the City of Brussels and the municipality of Ixelles"),
 ])
 def test_a_shared_code_shows_both_on_a_map_and_offers_i_dont_know(
         app: Flask, client: FlaskClient, lang: str, words: str) -> None:

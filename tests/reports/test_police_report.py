@@ -40,7 +40,7 @@ def test_other_text_is_refused(web_app: Flask, typed: str) -> None:
     with web_app.app_context(), speaking("fr"):
         with pytest.raises(police_report.InvalidNumber) as refused:
             police_report.clean(typed)
-        assert refused.value.message == ("Recopiez le numéro tel qu’il est écrit sur le document de "
+        assert refused.value.message == ("Recopiez le numéro tel qu'il est écrit sur le document de "
                                          "la police, par exemple BR.12.L3.012345/2026.")
 
 
@@ -88,7 +88,7 @@ def test_a_wrong_number_comes_back_at_its_field(app: Flask, client: FlaskClient)
     assert 'value="PV 12"' in page
     response = _send(client, "fr", filed.reference, "   ")
     assert response.status_code == 422
-    assert "Donnez le numéro du procès-verbal." in response.get_data(as_text=True)
+    assert "Indiquez le numéro du procès-verbal." in response.get_data(as_text=True)
     assert _kept_number(app) is None
 
 

@@ -126,7 +126,7 @@ def test_the_time_window_errors_are_in_the_resident_language(web_app: Flask) -> 
         assert errors["time_to"].startswith("La fin de la période ne peut pas précéder son début.")
     with web_app.app_context(), speaking("nl"):
         errors = check_answers("transport", {"time_from": "9u"}, _facts())[1]
-        assert errors["time_from"] == "Geef een tijdstip zoals 17:30."
+        assert errors["time_from"] == "Vul een tijdstip in, bijvoorbeeld 17:30."
 
 
 def test_a_transport_report_asks_a_window_and_keeps_what_was_typed(app: Flask, client: FlaskClient) -> None:
@@ -162,7 +162,7 @@ def test_a_transport_report_is_stored_shown_to_staff_and_exported(app: Flask, cl
     staff = app.test_client()
     assert login(staff, "stib@bxl.example").status_code == 303
     page = staff.get(f"/fr/manage/reports/{reference}").get_data(as_text=True)
-    for shown in ("Plage horaire\u00a0: de", "17:10", "Plage horaire\u00a0: jusqu’à", "18:25",
+    for shown in ("Plage horaire\u00a0: de", "17:10", "Plage horaire\u00a0: jusqu&#39;à", "18:25",
                   "Type de ligne", "Prémétro", "Beurs"):
         assert shown in page, shown
     page = staff.get(f"/en/manage/reports/{reference}").get_data(as_text=True)
