@@ -50,6 +50,8 @@ class Outgoing:
     attempts: int
     #: The web request that queued it (None: a command), for the log line of its sending.
     request_id: str | None = None
+    #: About a sensitive report: the sender's name says nothing of prevention or the police.
+    discreet: bool = False
 
 
 class Transport(Protocol):
@@ -121,13 +123,15 @@ class EmailChannel(Channel):
             smtp.close()
 
 
-def sender_in(sender: str, language: str) -> Address:
+def sender_in(sender: str, language: str, discreet: bool = False) -> Address:
     """``MAIL_SENDER``'s address under the portal's name in the message's language: a French
     e-mail comes from « Portail de la prévention à Bruxelles », a Dutch one from
-    "Preventieportaal Brussel" (the name configured with the address is only a fallback)."""
+    "Preventieportaal Brussel" (the name configured with the address is only a fallback).
+    A discreet message (a sensitive report's) comes from the Region's name alone: whoever sees
+    the inbox of a racketed pupil must not read "prevention" there."""
     name, address = parseaddr(sender)
     with speaking(language):
-        translated = _("Brussels prevention portal")
+        translated = _("Brussels-Capital Region") if discreet else _("Brussels prevention portal")
     username, _at, domain = address.partition("@")
     return Address(display_name=translated or name, username=username, domain=domain)
 
@@ -135,7 +139,7 @@ def sender_in(sender: str, language: str) -> Address:
 def build_email(message: Outgoing, sender: str) -> EmailMessage:
     """The MIME message for an outbox row: plain text in the recipient's language, attachments."""
     email = EmailMessage()
-    email["From"] = sender_in(sender, message.language)
+    email["From"] = sender_in(sender, message.language, message.discreet)
     email["To"] = message.recipient
     email["Subject"] = message.subject
     # The moment the message was written (RFC 5322), not the moment a retry got through.

@@ -16,6 +16,7 @@ from portal.notify.channels import CHANNELS, Outgoing
 from portal.notify.kinds import Gone
 from portal.notify.models import DROPPED, PENDING, SENT, OutboxMessage
 from portal.notify.render import render
+from portal.notify.services import DISCREET
 
 #: How long a worker holds the messages it took; after that another worker may take them.
 CLAIM = timedelta(minutes=5)
@@ -110,7 +111,8 @@ def _claim(now: datetime, limit: int, report: SendReport) -> list[tuple[str, Out
         row.claimed_until = now + CLAIM
         claimed.append((row.channel, Outgoing(
             row.id, row.recipient, row.language, rendered.subject, rendered.body,
-            rendered.attachments, row.created_at, row.attempts, row.request_id)))
+            rendered.attachments, row.created_at, row.attempts, row.request_id,
+            bool((row.parameters or {}).get(DISCREET)))))
     db.session.commit()
     for failure in failures:
         _record_failure(*failure, now)

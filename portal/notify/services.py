@@ -24,12 +24,14 @@ __all__ = ["external_url", "linking_from", "queue"]
 #: The parameter that keeps the address of the request that queued a message when
 #: PORTAL_BASE_URL is not set (``make run PORT=5201``): its links point where it was made.
 ORIGIN = "_origin"
+#: A parameter: the message speaks of a sensitive report, its sender names nothing (see channels).
+DISCREET = "_discreet"
 _origin: ContextVar[str | None] = ContextVar("notify_origin", default=None)
 
 
 def queue(kind: str, recipient: str, language: str, *, channel: str = "email",
           request_id: str | None = None, about: str | None = None,
-          not_before: datetime | None = None, **parameters: Any) -> OutboxMessage:
+          not_before: datetime | None = None, discreet: bool = False, **parameters: Any) -> OutboxMessage:
     """Queue a message in the caller's transaction: it exists exactly when the change does.
 
     Nothing is rendered here: the worker renders ``kind`` with ``parameters`` (ids and plain
@@ -37,6 +39,7 @@ def queue(kind: str, recipient: str, language: str, *, channel: str = "email",
 
     :param about: what it is about ("report:42"), to list one object's messages.
     :param not_before: not sent before then (a digest collects until that moment).
+    :param discreet: about a sensitive report: sent under a name that says nothing of it.
     """
     registered_kind(kind)  # KeyError now, in the caller's transaction, for an unknown kind
     # Fail now rather than retry an unsendable message forever.
@@ -45,6 +48,8 @@ def queue(kind: str, recipient: str, language: str, *, channel: str = "email",
     parameters = json.loads(json.dumps(parameters))
     if not current_app.config["BASE_URL"] and has_request_context():
         parameters[ORIGIN] = base_url()
+    if discreet:
+        parameters[DISCREET] = True
     message = OutboxMessage(
         recipient=recipient, kind=kind, channel=channel, parameters=parameters,
         language=language if language in LANGUAGES else DEFAULT_LANGUAGE, attachments=[],

@@ -56,8 +56,7 @@ def report_received(report: Report, secret: str, tracking_code: str) -> None:
     """The reporter (if an e-mail was given) gets the private link and the tracking code;
     the municipality's contacts are told, without the reporter's contact data."""
     if report.email:
-        queue("report_received", report.email, report.language, about=_about(report),
-              report_id=report.id, secret=secret, tracking_code=tracking_code)
+        _to_reporter("report_received", report, secret=secret, tracking_code=tracking_code)
     minutes = current_app.config["NEW_REPORT_DIGEST_MINUTES"]
     if minutes <= 0:
         _to_contacts("report_new_staff", report)
@@ -92,8 +91,7 @@ def tracking_link(report: Report, token: str, days: int) -> None:
     """"I lost my code", asked with the report's address: a link that opens the report for
     ``days``."""
     assert report.email is not None
-    queue("report_tracking_link", report.email, report.language, about=_about(report),
-          report_id=report.id, token=token, days=days)
+    _to_reporter("report_tracking_link", report, token=token, days=days)
 
 
 def tracking_unknown(email: str, language: str, reference: str) -> None:
@@ -114,23 +112,20 @@ def transferred(report: Report, event: ReportEvent) -> None:
     and the reporter (the reason stays internal)."""
     _to_contacts("report_transferred_staff", report, event_id=event.id)
     if report.email and not report.spam:
-        queue("report_moved", report.email, report.language, about=_about(report),
-              report_id=report.id, event_id=event.id)
+        _to_reporter("report_moved", report, event_id=event.id)
 
 
 def answered(report: Report, event: ReportEvent) -> None:
     """Staff's public answer, e-mailed to the reporter in the reporter's language."""
     if report.email:
-        queue("report_answer", report.email, report.language, about=_about(report),
-              report_id=report.id, event_id=event.id)
+        _to_reporter("report_answer", report, event_id=event.id)
 
 
 def status_changed(report: Report, event: ReportEvent) -> None:
     """A status the reporter should know of: what changed and what happens next (nothing for
     a report marked as spam). A duplicate's message names nothing of the other report."""
     if report.email and not report.spam and (event.data or {}).get("status") in TOLD_STATUSES:
-        queue("report_status", report.email, report.language, about=_about(report),
-              report_id=report.id, event_id=event.id)
+        _to_reporter("report_status", report, event_id=event.id)
 
 
 def assigned(report: Report, assignee: StaffUser, by: StaffUser) -> None:
@@ -146,6 +141,14 @@ def told(report: Report) -> list[OutboxMessage]:
         select(OutboxMessage).where(OutboxMessage.about == _about(report),
                                     OutboxMessage.kind.in_(TO_REPORTER))
         .order_by(OutboxMessage.id)))
+
+
+def _to_reporter(kind: str, report: Report, **parameters: Any) -> None:
+    """A message to the reporter; for a sensitive report (a safe contact was chosen), one whose
+    sender, like its subject, names neither prevention nor the police."""
+    assert report.email is not None
+    queue(kind, report.email, report.language, about=_about(report), discreet=bool(report.safe_contact),
+          report_id=report.id, **parameters)
 
 
 def _about(report: Report) -> str:

@@ -214,6 +214,33 @@ def test_e_mail_only_keeps_no_phone_and_its_subjects_are_neutral(app: Flask, cli
     assert "Contact sûr choisi par la personne" in page and "N&#39;appelez jamais." in page
 
 
+@pytest.mark.parametrize(("lang", "neutral", "portal"), [
+    ("fr", "Région de Bruxelles-Capitale", "Portail de la prévention à Bruxelles"),
+    ("nl", "Brussels Hoofdstedelijk Gewest", "Preventieportaal Brussel"),
+    ("en", "Brussels-Capital Region", "Brussels prevention portal")])
+def test_the_inbox_shows_a_neutral_sender_for_a_sensitive_report(app: Flask, client: FlaskClient, lang: str,
+                                                               neutral: str, portal: str) -> None:
+    """What an inbox shows of a message is its sender and subject: for a sensitive report neither
+    names prevention; an ordinary report's e-mail comes from the portal by name."""
+    from email import policy
+    from email.parser import BytesParser
+    from pathlib import Path
+
+    from portal.notify.sender import send_due
+
+    file_and_confirm(client, lang, "school-racket", safe_contact="email", email="eleve@example.be")
+    file_and_confirm(client, lang, "vandalism", email="voisin@example.be")
+    app.config["MAIL_SERVER"] = ""
+    with app.app_context():
+        send_due()
+    senders = {}
+    for path in Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"):
+        mail = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        senders[str(mail["To"])] = mail["From"].addresses[0].display_name
+    assert senders["eleve@example.be"] == neutral
+    assert senders["voisin@example.be"] == portal
+
+
 def test_a_phone_contact_warns_staff_never_to_leave_a_voice_message(app: Flask, client: FlaskClient) -> None:
     filed = file_and_confirm(client, "fr", "school-racket", safe_contact="phone", phone="0470 12 34 56")
     assert _report(app).phone == "0470 12 34 56"
