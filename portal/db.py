@@ -160,7 +160,9 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = _read_only_request() and not connection.get_execution_options().get("write_aside")
+        options = connection.get_execution_options()
+        read_only = options.get("read_aside") or (
+            _read_only_request() and not options.get("write_aside"))
         connection.info["read_only"] = read_only
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
@@ -204,6 +206,24 @@ def write_aside() -> Iterator[Connection]:
     itself. End that first (``end_reading()``), or call this before the request's first query.
     """
     with _flask_sqlalchemy().engine.execution_options(write_aside=True).begin() as connection:
+        yield connection
+
+
+@contextmanager
+def read_aside() -> Iterator[Connection]:
+    """A short transaction of its own that only reads, whatever the request's method.
+
+    For a cheap look-up that must not open the request's own transaction, such as the version
+    of data a worker keeps in memory (``reports/reference_data.py``): on SQLite a POST's
+    transaction takes the write lock with its first statement (``BEGIN IMMEDIATE``), so a
+    submission that read its category through the session held the lock through all its form
+    handling, and the other workers waited. This one begins a plain ``BEGIN`` (a snapshot of
+    what is committed, never waiting for a writer) and refuses writes as a reading request
+    does. It sees nothing the request's own session has not committed yet.
+    """
+    with _flask_sqlalchemy().engine.connect() as connection:
+        # On the connection, not ``engine.execution_options()``: that builds an engine each time.
+        connection.execution_options(read_aside=True)
         yield connection
 
 

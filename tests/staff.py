@@ -57,3 +57,16 @@ def totp_code(client: FlaskClient, email: str, page: str) -> str:
 def action_fields(html: str, prefix: str) -> dict[str, str]:
     """The CSRF token and version of one action form of a staff report page."""
     return dict(re.findall(rf'name="({prefix}-(?:csrf_token|version))" type="hidden" value="([^"]+)"', html))
+
+
+def category_form_data(page: str, **changes: str) -> dict[str, str]:
+    """What the administrators' category form sends as shown on ``page``, with ``changes``."""
+    data = {"csrf_token": csrf_token(page)}
+    for name in ("name_fr", "name_nl", "name_en", "acknowledge_days", "close_days"):
+        data[name] = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+    for name in ("description_fr", "description_nl", "description_en"):
+        data[name] = re.search(rf'name="{name}"[^>]*>\s*([^<]*)</textarea>', page).group(1).strip()
+    if "checked" in re.search(r'<input[^>]*name="active"[^>]*>', page).group(0):
+        data["active"] = "y"
+    data.update(changes)
+    return data

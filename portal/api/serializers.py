@@ -21,6 +21,7 @@ from portal.config import LANGUAGES
 from portal.i18n import _, localized, ngettext
 from portal.reports.models import Category, Report
 from portal.reports.questions import Kind, Question, all_questions, questions_of
+from portal.reports.reference_data import CategoryInfo
 from portal.reports.services import Draft, normalise_reference
 from portal.times import BRUSSELS
 
@@ -129,7 +130,7 @@ def service_list(categories: Iterable[Category], lang: str) -> list[dict[str, An
     } for category in categories]
 
 
-def service_definition(category: Category) -> dict[str, Any]:
+def service_definition(category: CategoryInfo) -> dict[str, Any]:
     """The service's attributes: the postal code, then the category's own questions."""
     attributes: list[dict[str, Any]] = [{
         "variable": True, "code": POSTAL_CODE, "datatype": "string", "required": False,

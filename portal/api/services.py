@@ -19,6 +19,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import _, localized
 from portal.reports.models import Category, Report, Status
+from portal.reports.reference_data import CategoryInfo
 from portal.reports.services import active_categories, get_active_category
 from portal.tokens import hash_secret
 
@@ -107,7 +108,7 @@ def services() -> list[Category]:
     return active_categories()
 
 
-def service(code: str) -> Category | None:
+def service(code: str) -> CategoryInfo | None:
     return get_active_category(code) if code else None
 
 

@@ -23,8 +23,13 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
     A report sent on Friday evening with a target of 2 working days is due on Tuesday night.
     """
-    day = start.astimezone(BRUSSELS).date()
-    remaining = max(days, 0)
+    return _end_of_working_day(start.astimezone(BRUSSELS).date(), max(days, 0))
+
+
+@lru_cache(maxsize=256)
+def _end_of_working_day(day: date, remaining: int) -> datetime:
+    """Kept per day and count: every report of a day with the same deadline asks the same
+    (a 30-day deadline walked 40 days, twice per submission)."""
     while remaining:
         day += timedelta(days=1)
         if is_working_day(day):

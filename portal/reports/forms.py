@@ -1,6 +1,7 @@
 """The residents' and staff's report forms. Types and required fields here; the portal's rules in services."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from wtforms import (
@@ -22,7 +23,8 @@ from portal.config import LANGUAGE_AUTONYMS, LANGUAGES
 from portal.forms import DayField, PortalForm, TimeOfDayField
 from portal.i18n import _l
 from portal.reports.models import SafeContact
-from portal.reports.questions import Kind, Question, all_questions
+from portal.reports.questions import Kind, Question
+from portal.reports.questions import question_set as question_set_of
 
 
 class ReportForm(HumanCheck, PortalForm):
@@ -64,7 +66,7 @@ class ReportForm(HumanCheck, PortalForm):
     email_language = RadioField(_l("Language of the e-mails we send you"),
                                 choices=[SelectChoice(code, LANGUAGE_AUTONYMS[code]) for code in LANGUAGES],
                                 validate_choice=False, validators=[Optional()])
-    #: Asked on sensitive reports only (``sensitive`` is set by the view from the question set).
+    #: Asked on sensitive reports only (``sensitive`` comes from the question set: ``report_form``).
     safe_contact = RadioField(
         _l("How can we contact you safely?"),
         description=_l("We never leave a voice message, and the subject of our e-mails names neither "
@@ -98,9 +100,12 @@ class ReportForm(HumanCheck, PortalForm):
         if field.data == SafeContact.PHONE and not (self.phone.data or "").strip():
             raise ValidationError(str(_l("Give your phone number below, or choose another answer.")))
 
+    #: The questions this form has a field for (``report_form``): the category's.
+    questions: tuple[Question, ...] = ()
+
     def answers(self) -> dict[str, str]:
-        """What was typed or chosen for every question (the service keeps the category's)."""
-        return {question.name: self[question.name].data or "" for question in all_questions()}
+        """What was typed or chosen for each of the category's questions."""
+        return {question.name: self[question.name].data or "" for question in self.questions}
 
 
 def _question_field(question: Question) -> Field:
@@ -112,10 +117,21 @@ def _question_field(question: Question) -> Field:
     return StringField(question.label, description=question.hint)
 
 
-# One field per question of the registry: the form asks those of the chosen category.
-for _question in all_questions():
-    setattr(ReportForm, _question.name, _question_field(_question))
-del _question
+@functools.cache
+def report_form(question_set: str) -> type[ReportForm]:
+    """The report form of the categories that ask this set of questions: the common fields and
+    a field for each of the set's questions, and no other.
+
+    A field for every question of the registry (33 fields in all) made building the form for
+    each request a tenth of a submission's time; a category asks at most a handful. The class
+    keeps the name ``ReportForm``: the signed time stamp of ``HumanCheck`` is salted with it,
+    and is the same whatever the category.
+    """
+    asked = question_set_of(question_set)
+    fields: dict[str, Any] = {question.name: _question_field(question) for question in asked.questions}
+    return type(ReportForm.__name__, (ReportForm,), {
+        **fields, "questions": asked.questions, "sensitive": asked.sensitive,
+        "__module__": __name__, "__doc__": ReportForm.__doc__})
 
 
 class AddInformationForm(HumanCheck, PortalForm):

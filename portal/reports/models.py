@@ -277,6 +277,22 @@ class MunicipalContact(Model):
     language: Mapped[str] = mapped_column(String(2), default="fr")
 
 
+class ReferenceVersion(Model):
+    """One row: how many times the categories or the municipal contact addresses have changed.
+
+    Raised by database triggers in the statement that changes them (migration
+    ``c8e2f4a6b1d3_report_reference_version``), whatever the path (the administrators' pages,
+    the seed, ``psql``), so that every worker's copy of them (``reports/reference_data.py``) is
+    known to be out of date from the commit on.
+    """
+
+    __tablename__ = "report_reference_version"
+
+    #: Always 1.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 class AccessLog(Model):
     """Every time a staff member was shown a reporter's personal data: who, what, when."""
 

@@ -7,10 +7,10 @@ recipient's language). A resident's message whose report was erased meanwhile is
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from portal import geo
 from portal.accounts.models import StaffUser
@@ -20,7 +20,9 @@ from portal.i18n import current_language
 from portal.notify.kinds import Gone, Parameters, register
 from portal.notify.models import PENDING, OutboxMessage
 from portal.notify.services import external_url, queue
-from portal.reports.models import MunicipalContact, Report, ReportEvent, Status
+from portal.reports import reference_data
+from portal.reports.models import Report, ReportEvent, Status
+from portal.reports.reference_data import ContactInfo, ReferenceData
 
 #: The statuses a reporter is told of ("in progress" is not: one message too many).
 TOLD_STATUSES = (Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED, Status.REFERRED,
@@ -32,17 +34,35 @@ TO_REPORTER = ("report_received", "report_answer", "report_status", "report_move
 READABLE = ("report_answer", "report_status", "report_moved")
 
 
-def contacts_for(report: Report) -> list[MunicipalContact]:
+class Announced(Protocol):
+    """What the messages about a report need to know of it: a ``Report``, or the values a new
+    report was just stored with (``services.NewReport``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def category_code(self) -> str: ...
+    @property
+    def municipality_nis(self) -> str: ...
+    @property
+    def municipality_to_decide(self) -> bool: ...
+    @property
+    def safe_contact(self) -> str | None: ...
+
+
+def contacts_for(report: Announced, reference: ReferenceData | None = None) -> list[ContactInfo]:
     """The addresses of the report's municipality for its category, else its general ones;
-    none while the coordinators have to decide the municipality (its staff may not see it)."""
+    none while the coordinators have to decide the municipality (its staff may not see it).
+    From the worker's copy of the addresses, checked against the database (``reference_data``),
+    unless the caller has read it already (``reference``)."""
     if report.municipality_to_decide:
         return []
-    rows = list(db.session.scalars(select(MunicipalContact).where(
-        MunicipalContact.municipality_nis == report.municipality_nis,
-        or_(MunicipalContact.category_code == report.category_code,
-            MunicipalContact.category_code.is_(None)))))
-    specific = [row for row in rows if row.category_code == report.category_code]
-    return specific or rows
+    return (reference or reference_data.current()).contacts_for(report.municipality_nis,
+                                                                  report.category_code)
 
 
 def staff_report_url(report: Report, lang: str) -> str:
@@ -52,20 +72,21 @@ def staff_report_url(report: Report, lang: str) -> str:
 
 # What happened, and to whom ------------------------------------------------------------------
 
-def report_received(report: Report, secret: str, tracking_code: str) -> None:
+def report_received(report: Announced, secret: str, tracking_code: str,
+                    reference: ReferenceData | None = None) -> None:
     """The reporter (if an e-mail was given) gets the private link and the tracking code;
     the municipality's contacts are told, without the reporter's contact data."""
     if report.email:
         _to_reporter("report_received", report, secret=secret, tracking_code=tracking_code)
     minutes = current_app.config["NEW_REPORT_DIGEST_MINUTES"]
     if minutes <= 0:
-        _to_contacts("report_new_staff", report)
+        _to_contacts("report_new_staff", report, reference)
         return
-    for contact in contacts_for(report):
+    for contact in contacts_for(report, reference):
         _add_to_digest(contact, report, timedelta(minutes=minutes))
 
 
-def _add_to_digest(contact: MunicipalContact, report: Report, every: timedelta) -> None:
+def _add_to_digest(contact: ContactInfo, report: Announced, every: timedelta) -> None:
     """Add ``report`` to the contact's digest that is still collecting, or start one sent
     ``every`` from now. The open digest is locked (PostgreSQL: a worker rendering it makes us
     wait, then it no longer matches; SQLite: the write transaction is already exclusive)."""
@@ -143,7 +164,7 @@ def told(report: Report) -> list[OutboxMessage]:
         .order_by(OutboxMessage.id)))
 
 
-def _to_reporter(kind: str, report: Report, **parameters: Any) -> None:
+def _to_reporter(kind: str, report: Announced, **parameters: Any) -> None:
     """A message to the reporter; for a sensitive report (a safe contact was chosen), one whose
     sender, like its subject, names neither prevention nor the police."""
     assert report.email is not None
@@ -151,12 +172,13 @@ def _to_reporter(kind: str, report: Report, **parameters: Any) -> None:
           report_id=report.id, **parameters)
 
 
-def _about(report: Report) -> str:
+def _about(report: Announced) -> str:
     return f"report:{report.id}"
 
 
-def _to_contacts(kind: str, report: Report, **parameters: Any) -> None:
-    for contact in contacts_for(report):
+def _to_contacts(kind: str, report: Announced, reference: ReferenceData | None = None,
+                 **parameters: Any) -> None:
+    for contact in contacts_for(report, reference):
         queue(kind, contact.email, contact.language, about=_about(report), report_id=report.id,
               **parameters)
 

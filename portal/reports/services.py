@@ -1,23 +1,26 @@
 """What can be done with reports. Views and the Open311 API call these and commit once."""
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Table, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal import geo
 from portal.contact import PHONE_PATTERN
 from portal.db import insert_missing, utcnow
 from portal.extensions import db
 from portal.i18n import _
-from portal.reports import notifications, questions
+from portal.reports import notifications, questions, reference_data
 from portal.reports.deadlines import add_working_days
 from portal.reports.models import (
     Category,
@@ -28,6 +31,7 @@ from portal.reports.models import (
 )
 from portal.reports.photos import MAX_PHOTOS, StoredPhoto
 from portal.reports.reference import CATEGORIES
+from portal.reports.reference_data import CategoryInfo, ReferenceData
 from portal.times import BRUSSELS
 from portal.tokens import hash_secret
 
@@ -54,9 +58,16 @@ def active_categories() -> list[Category]:
         select(Category).where(Category.active.is_(True)).order_by(Category.position)))
 
 
-def get_active_category(code: str) -> Category | None:
-    category = db.session.get(Category, code)
-    return category if category is not None and category.active else None
+def get_active_category(code: str) -> CategoryInfo | None:
+    """The category of this code if residents can choose it (from the worker's copy, checked
+    against the database's version: see ``reference_data``)."""
+    return reference_data.current().active_category(code)
+
+
+def reference() -> ReferenceData:
+    """The categories and contact addresses as they are now, for one submission (a view reads
+    them once and passes them to ``validate`` and ``submit_report``)."""
+    return reference_data.current()
 
 
 @dataclass
@@ -111,24 +122,14 @@ class OutsideRegion(Exception):
         self.routing = routing
 
 
-@dataclass
-class Submitted:
-    report: Report
-    #: The secret of the private tracking link; None when the report existed already.
-    tracking_secret: str | None
-    created: bool
-    #: The short tracking code, compact (see ``format_tracking_code``); None as the secret.
-    tracking_code: str | None = None
-
-
 def brussels_now() -> datetime:
     return datetime.now(BRUSSELS)
 
 
-def validate(draft: Draft) -> dict[str, str]:
+def validate(draft: Draft, reference: ReferenceData | None = None) -> dict[str, str]:
     """Check a draft against the portal's rules; returns field → message (empty when valid)."""
     errors: dict[str, str] = {}
-    category = get_active_category(draft.category_code)
+    category = (reference or reference_data.current()).active_category(draft.category_code)
     if category is None:
         errors["category"] = _("Choose one of the categories.")
     description = draft.description.strip()
@@ -237,71 +238,136 @@ def hash_tracking_code(reference: str, code: str) -> str:
     return hash_secret(f"{reference}:{code}")
 
 
-def _existing(submission_key: str | None) -> Report | None:
+@dataclass(frozen=True)
+class NewReport:
+    """What the messages about a new report need to know of it (``notifications.Announced``)."""
+
+    id: int
+    email: str | None
+    language: str
+    category_code: str
+    municipality_nis: str
+    municipality_to_decide: bool
+    safe_contact: str | None
+
+
+@dataclass
+class Submitted:
+    """A stored report: the new one, or the one its submission key had already made."""
+
+    report_id: int
+    reference: str
+    #: The secret of the private tracking link; None when the report existed already.
+    tracking_secret: str | None
+    created: bool
+    #: The short tracking code, compact (see ``format_tracking_code``); None as the secret.
+    tracking_code: str | None = None
+
+    @property
+    def report(self) -> Report:
+        """The report's row, read when asked for (the web form needs only its reference)."""
+        report = db.session.get(Report, self.report_id)
+        assert report is not None  # stored in this transaction, or committed before it
+        return report
+
+
+def _existing(submission_key: str | None) -> Submitted | None:
     if not submission_key:
         return None
-    return db.session.scalar(select(Report).where(Report.submission_key == submission_key))
+    found = db.session.connection().execute(_BY_SUBMISSION_KEY, {"key": submission_key}).first()
+    return None if found is None else Submitted(found.id, found.reference, None, created=False)
 
 
-def submit_report(draft: Draft) -> Submitted:
+# The tables, for Core statements (mapped classes are typed with any FROM clause as __table__).
+_REPORT = cast(Table, Report.__table__)
+_BY_SUBMISSION_KEY = select(_REPORT.c.id, _REPORT.c.reference).where(
+    _REPORT.c.submission_key == bindparam("key"))
+_INSERT_EVENT = insert(cast(Table, ReportEvent.__table__))
+_INSERT_PHOTOS = insert(cast(Table, ReportPhoto.__table__))
+
+
+@functools.cache
+def _insert_report(dialect: str) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for this database.
+
+    No conflict target: a taken reference (or tracking hash) returns no row as a taken
+    submission key does, and the caller tells them apart; a statement that failed instead would
+    end the PostgreSQL transaction, and a savepoint around every insert to survive that cost as
+    much as the insert itself.
+    """
+    make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return make(_REPORT).on_conflict_do_nothing().returning(_REPORT.c.id)
+
+
+def submit_report(draft: Draft, reference: ReferenceData | None = None) -> Submitted:
     """Check, route, store and announce a report; one function for the web form and Open311.
 
     Raises InvalidReport, NeedsMunicipality or OutsideRegion (then nothing is stored). The same
     ``submission_key`` twice (a double click, a reloaded POST) gives back the first report: the
-    column is unique, so the second insert fails and the first report is looked up then. (No
-    look-up before: a query on every submission for what a double click rarely causes.)
+    column is unique, so the second insert stores nothing and the first report is looked up
+    then. (No look-up before: a query on every submission for what a double click rarely causes.)
+
+    Nothing is read or written in the session's transaction before the checks and the routing
+    have passed: on SQLite that transaction holds the database's write lock (``BEGIN
+    IMMEDIATE``) from its first statement, so it now lasts the inserts and the commit.
+    ``reference``: the categories and contact addresses the view has already read.
+    The rows are written with Core statements (one each for the report, its first event and its
+    photos): the ORM's unit of work and a savepoint cost more than the inserts themselves.
     """
-    errors = validate(draft)
+    reference = reference or reference_data.current()
+    errors = validate(draft, reference)
     if errors:
         raise InvalidReport(errors)
     placement = place(draft)
-    secret = secrets.token_urlsafe(24)  # 192 bits
-    code = new_tracking_code()
-    category = db.session.get(Category, draft.category_code)
+    category = reference.active_category(draft.category_code)
     assert category is not None  # validated above
+    now = utcnow()
+    email = draft.email or None
+    values: dict[str, Any] = {
+        "submission_key": draft.submission_key, "category_code": category.code,
+        "municipality_nis": placement.municipality.nis,
+        "municipality_to_decide": placement.to_decide, "description": draft.description.strip(),
+        "occurred_on": draft.occurred_on, "occurred_at_time": draft.occurred_at_time,
+        "street": draft.street.strip(), "postal_code": draft.postal_code,
+        "latitude": draft.latitude, "longitude": draft.longitude,
+        "details": dict(draft.details),  # checked and normalised by validate
+        "email": email, "phone": (draft.phone or "").strip() or None,
+        "language": draft.language, "source": draft.source, "safe_contact": draft.safe_contact,
+        "created_at": now, "updated_at": now,
+        "acknowledge_due_at": add_working_days(now, category.acknowledge_days),
+        "close_due_at": add_working_days(now, category.close_days),
+    }
+    connection = db.session.connection()  # the request's transaction begins here
+    statement = _insert_report(connection.dialect.name)
     for _attempt in range(5):
-        report = Report(
-            reference=new_reference(), tracking_hash=hash_secret(secret),
-            submission_key=draft.submission_key, category_code=category.code,
-            municipality_nis=placement.municipality.nis,
-            municipality_to_decide=placement.to_decide, description=draft.description.strip(),
-            occurred_on=draft.occurred_on, occurred_at_time=draft.occurred_at_time,
-            street=draft.street.strip(), postal_code=draft.postal_code,
-            latitude=draft.latitude, longitude=draft.longitude,
-            details=dict(draft.details),  # checked and normalised by validate
-            email=draft.email or None, phone=(draft.phone or "").strip() or None,
-            language=draft.language, source=draft.source, safe_contact=draft.safe_contact,
-        )
-        report.tracking_code_hash = hash_tracking_code(report.reference, code)
-        report.created_at = utcnow()
-        report.acknowledge_due_at = add_working_days(report.created_at, category.acknowledge_days)
-        report.close_due_at = add_working_days(report.created_at, category.close_days)
-        report.photos = [_photo_row(photo) for photo in draft.photos]
-        report.events = [ReportEvent(kind=EventKind.CREATED, actor="reporter", public=True)]
-        savepoint = db.session.begin_nested()
-        try:
-            db.session.add(report)
-            db.session.flush()
-        except IntegrityError:
-            savepoint.rollback()
+        secret = secrets.token_urlsafe(24)  # 192 bits
+        code = new_tracking_code()
+        number = new_reference()
+        report_id = connection.execute(statement, {
+            **values, "reference": number, "tracking_hash": hash_secret(secret),
+            "tracking_code_hash": hash_tracking_code(number, code)}).scalar()
+        if report_id is None:
             existing = _existing(draft.submission_key)
-            if existing is not None:  # the other click won the race
-                return Submitted(existing, None, created=False)
+            if existing is not None:  # the other click came first
+                return existing
             continue  # a reference collision: draw another
-        savepoint.commit()
-        _announce(report, secret, code)
-        return Submitted(report, secret, created=True, tracking_code=code)
+        connection.execute(_INSERT_EVENT, {"report_id": report_id, "kind": EventKind.CREATED,
+                                           "actor": "reporter", "public": True,
+                                           "created_at": now})
+        if draft.photos:
+            connection.execute(_INSERT_PHOTOS, [
+                {"report_id": report_id, "filename": photo.name, "width": photo.width,
+                 "height": photo.height, "created_at": now} for photo in draft.photos])
+        notifications.report_received(
+            NewReport(report_id, email, draft.language, category.code,
+                      placement.municipality.nis, placement.to_decide, draft.safe_contact),
+            secret, format_tracking_code(code), reference)
+        return Submitted(report_id, number, secret, created=True, tracking_code=code)
     raise RuntimeError("could not draw a free reference")
 
 
 def _photo_row(photo: StoredPhoto) -> ReportPhoto:
     return ReportPhoto(filename=photo.name, width=photo.width, height=photo.height)
-
-
-def _announce(report: Report, secret: str, code: str) -> None:
-    """Outbox messages in the same transaction: the reporter (if an e-mail was given), the
-    municipality (without the contact data of an anonymous reporter)."""
-    notifications.report_received(report, secret, format_tracking_code(code))
 
 
 # Following a report -------------------------------------------------------------------------

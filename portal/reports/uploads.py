@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal.db import end_reading
+from portal.db import end_reading, read_aside
 from portal.extensions import db
 from portal.i18n import _
 from portal.reports.models import ReportPhoto
@@ -150,8 +150,10 @@ def kept(token: str | None, submission_key: str | None) -> list[StoredPhoto]:
     A token copied from another form, edited, or naming a filed report's photo gives nothing:
     a form can neither take another report's photo nor, by failing, delete it.
     """
+    if not token:
+        return []
     try:
-        signed_key, rows = _kept_signer().loads(token or "")
+        signed_key, rows = _kept_signer().loads(token)
         photos = [StoredPhoto(str(name), int(width), int(height)) for name, width, height in rows]
     except (BadSignature, ValueError, TypeError):
         return []
@@ -163,11 +165,19 @@ def kept(token: str | None, submission_key: str | None) -> list[StoredPhoto]:
 
 
 def filed_photos(names: list[str]) -> set[str]:
-    """Those of ``names`` that a report holds."""
+    """Those of ``names`` that a report holds.
+
+    Read outside the request's transaction unless it has begun: a form that comes back with
+    its kept photos must not open the write transaction (and on SQLite take the database's
+    lock) before its checks have passed (see ``services.submit_report``).
+    """
     if not names:
         return set()
-    return set(db.session.scalars(select(ReportPhoto.filename)
-                                  .where(ReportPhoto.filename.in_(names))))
+    query = select(ReportPhoto.filename).where(ReportPhoto.filename.in_(names))
+    if db.session().in_transaction():
+        return set(db.session.scalars(query))
+    with read_aside() as connection:
+        return set(connection.scalars(query))
 
 
 def discard(photos: list[StoredPhoto]) -> None:

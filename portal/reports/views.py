@@ -26,7 +26,15 @@ from portal.notify.services import external_url
 from portal.pagecache import same_for_everyone
 from portal.ratelimits import counted_submission
 from portal.reports import following, next_step, placing, police_report, questions, services, uploads
-from portal.reports.forms import AddInformationForm, DoneForm, LostCodeForm, PoliceReportForm, ReportForm, TrackForm
+from portal.reports.forms import (
+    AddInformationForm,
+    DoneForm,
+    LostCodeForm,
+    PoliceReportForm,
+    ReportForm,
+    TrackForm,
+    report_form,
+)
 from portal.reports.models import STATUS_TITLES, EventKind, Report, SafeContact
 from portal.reports.photos import StoredPhoto
 
@@ -78,12 +86,14 @@ def categories() -> str:
 @counted_submission("report")
 def new(code: str) -> Response | str | tuple[str, int]:
     """What, when, where, photos, contact and consent, on one page for a weak connection."""
-    category = services.get_active_category(code)
+    # From the worker's copy: on SQLite the request's write transaction (and lock) begins only
+    # when the report is stored, once everything else has passed (services.submit_report).
+    known = services.reference()
+    category = known.active_category(code)
     if category is None:
         abort(404)
-    form = ReportForm()
+    form = report_form(category.questions)()
     question_set = questions.question_set(category.questions)
-    form.sensitive = question_set.sensitive
     routing: geo.Routing | None = None
     kept_photos: list[StoredPhoto] = []
     if request.method == "GET":
@@ -94,7 +104,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
         if not form_ok:
             # Every mistake at once: the portal's own rules too, not only the form's (a form
             # sent too fast must not hide an empty description until it is sent again).
-            _attach_errors(form, services.validate(_draft(form, category.code, [])))
+            _attach_errors(form, services.validate(_draft(form, category.code, []), known))
         files = request.files.getlist(form.photos.name)
         with uploads.PendingPhotos(uploads.kept(form.kept_photos.data,
                                                 form.submission_key.data)) as photos:
@@ -103,7 +113,8 @@ def new(code: str) -> Response | str | tuple[str, int]:
             form.photos.errors = list(form.photos.errors) + photo_errors
             if form_ok and not photo_errors:
                 try:
-                    submitted = services.submit_report(_draft(form, category.code, photos.photos))
+                    submitted = services.submit_report(_draft(form, category.code, photos.photos),
+                                                       known)
                 except services.InvalidReport as invalid:
                     _attach_errors(form, invalid.errors)
                 except services.NeedsMunicipality as needs:
@@ -113,7 +124,7 @@ def new(code: str) -> Response | str | tuple[str, int]:
                                            postal_code=form.postal_code.data,
                                            police_on_web=_police_on_web())
                 else:
-                    reference = submitted.report.reference  # read before the commit expires it
+                    reference = submitted.reference
                     db.session.commit()
                     if submitted.created:
                         photos.hold()

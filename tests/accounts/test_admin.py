@@ -12,7 +12,7 @@ from portal.extensions import db
 from tests.conftest import csrf_token
 from tests.outbox import rendered
 from tests.reports.helpers import post_report
-from tests.staff import login, make_user
+from tests.staff import category_form_data, login, make_user
 
 ROLES = {
     "anonymous": None,
@@ -164,25 +164,13 @@ def test_disable_enable_and_change_municipalities(app: Flask, people: dict[str, 
     assert client.post(f"/fr/manage/admin/users/{staff_id}/disable").status_code == 400
 
 
-def _category_data(page: str, **changes: str) -> dict[str, str]:
-    data = {"csrf_token": csrf_token(page)}
-    for name in ("name_fr", "name_nl", "name_en", "acknowledge_days", "close_days"):
-        data[name] = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
-    for name in ("description_fr", "description_nl", "description_en"):
-        data[name] = re.search(rf'name="{name}"[^>]*>\s*([^<]*)</textarea>', page).group(1).strip()
-    if "checked" in re.search(r'<input[^>]*name="active"[^>]*>', page).group(0):
-        data["active"] = "y"
-    data.update(changes)
-    return data
-
-
 def test_edit_category_shows_on_the_public_page(app: Flask, people: dict[str, int]) -> None:
     from portal.reports.models import Category
 
     client = admin_client(app)
     assert "/fr/manage/admin/categories/vandalism" in client.get("/fr/manage/admin/categories").get_data(as_text=True)
     page = client.get("/fr/manage/admin/categories/vandalism").get_data(as_text=True)
-    data = _category_data(page)
+    data = category_form_data(page)
     assert data.get("active") == "y"
     # Errors at the field, with the typed values kept.
     bad = client.post("/fr/manage/admin/categories/vandalism",

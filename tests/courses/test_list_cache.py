@@ -19,7 +19,6 @@ from portal.courses import listing, organising
 from portal.courses.models import CourseSession
 from portal.db import utcnow
 from portal.extensions import db
-from tests.conftest import base_settings
 from tests.courses.helpers import (
     confirm,
     form_data,
@@ -30,19 +29,14 @@ from tests.courses.helpers import (
     sign_up_direct,
     token_of,
 )
+from tests.workers import another_worker
 
 
 @pytest.fixture
 def other_worker(app: Flask, tmp_path: Path, geo_cache: Path) -> Iterator[Flask]:
     """A second portal process on the same database, with a page cache of its own."""
-    from portal import create_app
-
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    other = create_app(base_settings(tmp_path / "other", geo_cache, DATABASE_URL=url))
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with another_worker(app, tmp_path, geo_cache) as other:
+        yield other
 
 
 def places_left(app: Flask, session_id: int, lang: str = "fr") -> str:
