@@ -35,7 +35,7 @@ EDIT = {"fr": " Merci pour votre patience.", "nl": " Bedankt voor uw geduld."}
 READS = {"fr": "lit le néerlandais", "nl": "leest Frans"}
 READS_NAME = {"fr": "néerlandais", "nl": "Frans"}
 DONE = {"fr": "C'est fait.", "nl": "Gedaan."}
-ACKNOWLEDGED = {"fr": "Pris en compte par la commune", "nl": "Bevestigd door de gemeente"}
+ACKNOWLEDGED = {"fr": "Pris en compte par la commune", "nl": "Ontvangst bevestigd door de gemeente"}
 #: What the resident's e-mails say, in the resident's language.
 HELLO = {"fr": "Madame, Monsieur,", "nl": "Geachte mevrouw, geachte heer,"}
 SUBJECTS = {

@@ -36,7 +36,7 @@ WORDS = {
 #: the questions are named the same way in Open311's service definitions.
 ANSWERS = {
     "transport-pickpocketing": {
-        "fr": {"Plage horaire\u00a0: de": "18:40", "Plage horaire\u00a0: jusqu’à": "19:15",
+        "fr": {"Plage horaire\u00a0: de": "18:40", "Plage horaire\u00a0: jusqu'à": "19:15",
                "Type de ligne": "Tram", "Numéro de la ligne": "81", "Arrêt ou station": "Barrière"},
         "nl": {"Tijdvak: van": "18:40", "Tijdvak: tot": "19:15", "Soort lijn": "Tram",
                "Lijnnummer": "81", "Halte of station": "Barrière"},
@@ -44,7 +44,7 @@ ANSWERS = {
                "Line number": "81", "Stop or station": "Barrière"},
     },
     "vehicle-theft": {
-        "fr": {"Qu’est-ce qui a été volé\u00a0?": "Le véhicule lui-même", "Type de véhicule": "Voiture",
+        "fr": {"Qu'est-ce qui a été volé\u00a0?": "Le véhicule lui-même", "Type de véhicule": "Voiture",
                "Plaque d'immatriculation (facultatif)": "1-ABC-234"},
         "nl": {"Wat werd er gestolen?": "Het voertuig zelf", "Soort voertuig": "Auto",
                "Nummerplaat (optioneel)": "1-ABC-234"},

@@ -97,3 +97,13 @@ def test_dates_are_formatted_in_brussels_time_per_language(web_app) -> None:
             assert format_datetime(moment, "long").startswith("2 juli 2026")
         with speaking("en"):
             assert format_datetime(moment, "long").startswith("2 July 2026")  # European order, not "July 2, 2026"
+
+
+def test_only_staff_pages_load_the_staff_stylesheet(client: FlaskClient) -> None:
+    """Resident pages stay within their weight budget: the work list's and statistics' styles
+    come only with the pages under /<lang>/manage (here the log-in page)."""
+    for path, staff in (("/fr/", False), ("/nl/report/categories", False), ("/en/courses/", False),
+                        ("/fr/manage/login", True), ("/nl/manage/login", True)):
+        html = client.get(path).get_data(as_text=True)
+        assert "css/portal.css" in html, path
+        assert ("css/staff.css" in html) == staff, path
