@@ -66,7 +66,8 @@ def serve(work: Path, geo_cache: Path) -> Iterator[LiveServer]:
 
 
 def add_course_session(server: LiveServer, *, language: str = "fr", capacity: int = 12,
-                       venue: str = "Salle de test du portail", days: int = 10) -> int:
+                       venue: str = "Salle de test du portail", days: int = 10,
+                       municipality: str = "21004") -> int:
     """A future course session in the live server's database (one date, 9:00 to 13:00 in
     Brussels); returns its id. For the course pages' tests."""
     from datetime import datetime, time, timedelta
@@ -81,7 +82,7 @@ def add_course_session(server: LiveServer, *, language: str = "fr", capacity: in
     with server.app.app_context():
         session = organising.create_session(organising.SessionDraft(
             course_type_code="basic-first-aid", language=language, venue_name=venue,
-            address="Rue Royale 11, 1000 Bruxelles", municipality_nis="21004", capacity=capacity,
+            address="Rue Royale 11, 1000 Bruxelles", municipality_nis=municipality, capacity=capacity,
             dates=[(starts, starts + timedelta(hours=4))],
             notes={"fr": "Apportez de quoi noter.", "nl": "Breng iets om te noteren mee.",
                    "en": "Bring something to write with."}))
