@@ -102,7 +102,7 @@ def _backup_postgresql(app: Flask, target: Path) -> Callable[[Path], str]:
     target.mkdir()
     subprocess.run(["pg_dump", "--format=custom", "--file", str(target / "portal.dump"), source],
                    check=True, timeout=300)
-    # as the README says: the photos, not the half-written ".part" files of uploads in progress
+    # as the README says (rsync --exclude ".*"): the photos, not half-written ".part" files
     shutil.copytree(app.config["UPLOAD_DIR"], target / "uploads", ignore=shutil.ignore_patterns(".*"))
 
     def restore(instance: Path) -> str:
