@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.http import dump_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
 from portal import errors, i18n, security
 from portal.api import errors as api_errors
+from portal.application import PortalFlask
 from portal.config import LANGUAGES
 from portal.db import close_sessions_safely, configure_sqlite
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -26,7 +28,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``settings`` (for tests) override defaults and ``PORTAL_*``."""
     settings = dict(settings or {})
     instance_path = settings.pop("INSTANCE_PATH", None) or os.environ.get("PORTAL_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = PortalFlask(__name__, instance_path=instance_path, instance_relative_config=True)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.load(instance, settings))
@@ -126,13 +128,22 @@ def _init_languages(app: Flask) -> None:
         if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
             values["lang"] = i18n.current_language()
 
+    # The header is the same for every answer in a language: written once (a visitor without
+    # the cookie, a crawler, gets it on every page). Max-Age only, no Expires date: a kept
+    # header must not carry the moment it was first written.
+    language_cookies: dict[tuple[str, bool], str] = {}
+
     @app.after_request
     def _remember_language(response: Response) -> Response:
         lang = i18n.current_language()
         if g.get("lang_from_url") and request.cookies.get(i18n.LANGUAGE_COOKIE) != lang:
-            response.set_cookie(i18n.LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600,
-                                samesite="Lax", httponly=True,
-                                secure=app.config["SESSION_COOKIE_SECURE"])
+            secure = bool(app.config["SESSION_COOKIE_SECURE"])
+            header = language_cookies.get((lang, secure))
+            if header is None:
+                header = language_cookies[lang, secure] = dump_cookie(
+                    i18n.LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                    httponly=True, secure=secure, sync_expires=False)
+            response.headers.add("Set-Cookie", header)
         return response
 
     @app.context_processor

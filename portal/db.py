@@ -227,6 +227,61 @@ def read_aside() -> Iterator[Connection]:
         yield connection
 
 
+class CommittedQuery:
+    """A one-row ``SELECT`` run on the driver's own cursor of a pooled connection, outside every
+    transaction of the request: what is committed now.
+
+    For the checks that run on every request of a page kept in memory (the version of the
+    course list, of the report form's reference data). Through SQLAlchemy's ``Connection`` the
+    same query cost several times itself (its events, the ``BEGIN`` of this module's SQLite
+    settings and the ``ROLLBACK``, the statement cache). The statement is compiled once per
+    dialect; bound values go through their column types as SQLAlchemy would convert them. On
+    SQLite (driver in autocommit mode, ``configure_sqlite``) the lone ``SELECT`` reads a
+    snapshot and takes no lock; on PostgreSQL the pool rolls back its transaction on return.
+    The row holds the driver's values (a SQLite moment is its stored text): fit to compare with
+    an earlier row of the same query, not to compute with.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[Any, list[str], dict[str, Any]]] = {}
+
+    def _for(self, engine: Engine) -> tuple[Any, list[str], dict[str, Any]]:
+        dialect = engine.dialect
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            # The names as rendered in the SQL (anonymous ones included), in their order.
+            rendered = compiled.bind_names
+            names = (list(compiled.positiontup or []) if compiled.positional
+                     else [rendered[bind] for bind in compiled.binds.values()])
+            processors = {rendered[bind]: processor for bind in compiled.binds.values()
+                          if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))}
+            found = self._compiled[dialect.name] = (compiled, names, processors)
+        return found
+
+    def one(self, **values: Any) -> tuple[Any, ...] | None:
+        """The first row for these bound values (None when there is none)."""
+        engine: Engine = _flask_sqlalchemy().engine
+        compiled, names, processors = self._for(engine)
+        # Every parameter, the statement's own literals as well as ``values``.
+        given = compiled.construct_params(values)
+        converted = {name: processors[name](given[name]) if name in processors else given[name]
+                     for name in names}
+        parameters: Any = [converted[name] for name in names] if compiled.positional else converted
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(compiled.string, parameters)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool
+        return None if row is None else tuple(row)
+
+
 def close_sessions_safely(app: Any, db: Any) -> None:
     """End each request's session without letting a dead connection turn the answer into a 500.
 

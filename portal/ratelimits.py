@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TypeVar, cast
+from functools import wraps
+from typing import Any, TypeVar, cast
 
-from flask import current_app, session
+from flask import current_app, request, session
 from werkzeug.wrappers import Response
 
 from portal.extensions import LIMITS, limiter
@@ -56,6 +57,14 @@ def counted_submission(name: str) -> Callable[[F], F]:
         limited = limiter.limit(_form_posts, methods=["POST"])(view)
         limited = limiter.limit(LIMITS[f"{name}_session"], methods=["POST"], key_func=browser_session,
                                 exempt_when=_no_session, deduct_when=_accepted)(limited)
-        # Flask-Limiter's decorator is typed to return a plain callable; it is the same view.
-        return cast(F, limiter.limit(LIMITS[name], methods=["POST"], deduct_when=_accepted)(limited))
+        limited = limiter.limit(LIMITS[name], methods=["POST"], deduct_when=_accepted)(limited)
+
+        # Only POSTs are counted, yet Flask-Limiter resolves and filters the three limits on
+        # every call (half of a cached course page's time): a GET, the empty form, goes
+        # straight to the view. Same name as the view, so the limits still find it.
+        @wraps(view)
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            return limited(*args, **kwargs) if request.method == "POST" else view(*args, **kwargs)
+
+        return cast(F, counted)
     return decorate

@@ -39,6 +39,8 @@ request_log = logging.getLogger("portal.request")
 
 def scrub(text: str) -> str:
     """Replace e-mail addresses: the last guard, whatever a message or a traceback says."""
+    if "@" not in text:  # every request's line, nearly always: no word to look at
+        return text
     return _WORD.sub(lambda word: "[e-mail]" if _is_address(word[0]) else word[0], text)
 
 

@@ -1,6 +1,7 @@
 """Security headers on every answer, the check of staff sessions, and no NUL characters."""
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import urlsplit
 
@@ -24,20 +25,36 @@ def tile_origin(url: str) -> str:
     return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
-def _headers(response: Response) -> Response:
-    headers = response.headers
-    tiles = tile_origin(current_app.config.get("MAP_TILE_URL", ""))
-    headers.setdefault("Content-Security-Policy", CSP.format(tiles=tiles))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+#: The headers every answer carries unless its view set its own (Content-Security-Policy last:
+#: it depends on the map tiles' host, read per request because an operator's setting may change).
+_EVERY_ANSWER = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
     # Same-origin: a tracking or reset link is never sent to another site (and Flask-WTF's
     # HTTPS referrer check still works on our own forms).
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy",
-                       "geolocation=(self), camera=(), microphone=(), payment=(), usb=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+@functools.lru_cache(maxsize=8)
+def _csp(tile_url: str) -> tuple[str, str]:
+    return "Content-Security-Policy", CSP.format(tiles=tile_origin(tile_url))
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    # One pass over the few headers the view set (each ``setdefault`` would be a search that
+    # raises and catches an exception when the header is absent, the usual case).
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = [_csp(current_app.config.get("MAP_TILE_URL", "") or ""), *_EVERY_ANSWER]
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(_HSTS)
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 
@@ -51,6 +68,10 @@ def _check_staff_session() -> None:
         sessions.check_request()
 
 
+#: The bodies that ``request.form`` reads (any other gives an empty form).
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _refuse_nul() -> None:
     """A NUL character is never typed by a person, and PostgreSQL text cannot hold it: refuse
     it at the door (404 in the address, 400 elsewhere) so both databases behave the same."""
@@ -58,8 +79,11 @@ def _refuse_nul() -> None:
 
     if "\x00" in request.path:
         raise NotFound()
+    # Only what the request carries: parsing an absent query string or body costs as much as
+    # a cached page's whole view.
     try:
-        sources = [request.args, request.form]
+        sources = ([request.args] if request.query_string else []) + (
+            [request.form] if request.mimetype in _FORM_TYPES else [])
     except RequestEntityTooLarge:
         return  # the view refuses it, in the language it has chosen
     # f-string: a multipart part without a readable name has None for its name.

@@ -81,3 +81,62 @@ def test_no_proxy_warning_when_the_proxy_is_not_trusted(tmp_path, geo_cache, mon
     with caplog.at_level(logging.WARNING, logger="portal.security"):
         app.test_client().get("/fr/privacy")
     assert not [r for r in caplog.records if "PORTAL_TRUST_PROXY" in r.getMessage()]
+
+
+def test_a_header_the_view_set_is_kept(web: FlaskClient) -> None:
+    """The calendar file sets its own Referrer-Policy; the others are still added once."""
+    from portal.security import _headers
+
+    with web.application.test_request_context("/fr/"):
+        from flask import Response
+
+        response = Response("x", headers={"Referrer-Policy": "no-referrer", "x-frame-options": "SAMEORIGIN"})
+        headers = _headers(response).headers
+    assert headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert len(headers.getlist("Content-Security-Policy")) == 1
+
+
+def test_the_map_tiles_host_follows_the_setting(web: FlaskClient) -> None:
+    web.application.config["MAP_TILE_URL"] = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    assert "https://*.tiles.example.org" in web.get("/fr/").headers["Content-Security-Policy"]
+    web.application.config["MAP_TILE_URL"] = ""
+    assert "tiles.example.org" not in web.get("/fr/").headers["Content-Security-Policy"]
+
+
+def test_sessions_are_signed_with_the_current_key(web_app: Flask) -> None:
+    """The session's serializer is kept per app, and made again when the keys change."""
+    from itsdangerous import BadSignature
+
+    interface = web_app.session_interface
+    first = interface.get_signing_serializer(web_app)
+    assert first is not None and interface.get_signing_serializer(web_app) is first
+    cookie, old_key = first.dumps({"seen": 1}), web_app.secret_key
+    web_app.secret_key = "another key, after a rotation"
+    second = interface.get_signing_serializer(web_app)
+    assert second is not None and second is not first
+    with pytest.raises(BadSignature):
+        second.loads(cookie)
+    web_app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    # The old key as a fallback: yesterday's cookie still opens.
+    third = interface.get_signing_serializer(web_app)
+    assert third is not None and third is not second
+    assert third.loads(cookie) == {"seen": 1}
+
+
+def test_a_request_without_a_session_cookie_or_with_a_forged_one_has_an_empty_session(
+        web_app: Flask) -> None:
+    from flask import session
+
+    with web_app.test_request_context("/fr/"):
+        assert dict(session) == {} and not session.modified
+    with web_app.test_request_context("/fr/", headers={"Cookie": "session=forged.value.sig"}):
+        assert dict(session) == {}
+
+
+def test_the_language_cookie_lasts_a_year_without_a_frozen_date(web: FlaskClient) -> None:
+    first = web.get("/nl/").headers["Set-Cookie"]
+    assert first.startswith("lang=nl;") and "Max-Age=31536000" in first
+    assert "Expires" not in first and "HttpOnly" in first and "SameSite=Lax" in first
+    web.set_cookie("lang", "nl")
+    assert "Set-Cookie" not in web.get("/nl/").headers

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.courses.models import CourseSession, CourseType, SessionStatus
 from portal.courses.places import availabilities
 from portal.courses.reference import COURSE_TYPES
-from portal.db import insert_missing, utcnow
+from portal.db import CommittedQuery, insert_missing, utcnow
 from portal.extensions import db
 from portal.times import BRUSSELS
 
@@ -68,7 +68,7 @@ def _version_query() -> Select[Any]:
 
 
 #: Built once: it runs on every request of the course pages.
-_VERSION = _version_query()
+_VERSION = CommittedQuery(_version_query())
 
 
 def list_version(now: datetime | None = None) -> tuple[object, ...]:
@@ -80,10 +80,11 @@ def list_version(now: datetime | None = None) -> tuple[object, ...]:
     session starts and leaves the list; the number of active course types with the filter.
     Course types are only ever added by the code (``sync_course_types``), never edited.
     """
-    # A connection of its own, without the ORM session: a cached page needs nothing else, and
+    # On the driver's cursor, without the ORM session: a cached page needs nothing else, and
     # the page rendered after it reads in a later transaction, never an older one.
-    with db.engine.connect() as connection:
-        return tuple(connection.execute(_VERSION, {"now": now or utcnow()}).one())
+    found = _VERSION.one(now=now or utcnow())
+    assert found is not None  # aggregates: always one row
+    return found
 
 
 def get_session(session_id: int) -> CourseSession | None:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.orm import Session
 
-from portal.db import read_aside
+from portal.db import CommittedQuery, read_aside
 from portal.extensions import db
 from portal.reports.models import Category, MunicipalContact
 
@@ -81,6 +81,7 @@ class ReferenceData:
 #: The one row's version. Plain SQL (the same on both databases): it runs on every submission,
 #: and SQLAlchemy's statement cache costs more than the query itself.
 _VERSION = "SELECT version FROM report_reference_version WHERE id = 1"
+_COMMITTED_VERSION = CommittedQuery(text(_VERSION))
 _CATEGORIES = select(cast(Table, Category.__table__))
 _CONTACTS = select(cast(Table, MunicipalContact.__table__)).order_by(MunicipalContact.id)
 #: Where each app keeps its copy (``app.extensions``): tests build many apps in one process.
@@ -116,23 +117,8 @@ def current() -> ReferenceData:
 
 
 def _committed_version() -> int:
-    """The version as committed now, on a pooled connection outside every transaction.
-
-    Through the driver's own cursor: SQLAlchemy's ``Connection`` (its events, the ``BEGIN`` and
-    ``ROLLBACK`` of ``read_aside``) cost eight times the query, which runs on every submission.
-    On SQLite (driver in autocommit mode, ``configure_sqlite``) the lone ``SELECT`` reads a
-    snapshot and takes no lock; on PostgreSQL the pool rolls back its transaction on return.
-    """
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(_VERSION)
-            found = cursor.fetchone()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()  # back to the pool
+    """The version as committed now (one primary-key read, on every submission)."""
+    found = _COMMITTED_VERSION.one()
     return -1 if found is None else int(found[0])
 
 
