@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select, text, true
+from sqlalchemy import Select, and_, case, false, func, or_, select, text, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal import geo
@@ -154,10 +154,13 @@ def parse_filters(args: Any) -> Filters:
 
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
-    # The literal condition first: it lets SQLite use the partial index of open reports.
+    # The literal condition first: it lets SQLite use the partial indexes of open reports.
+    # One CASE rather than an OR of two deadlines: PostgreSQL turned the OR into two bitmap
+    # scans and fetched every overdue report from the table (70 ms to count them for the
+    # Region); the CASE is checked on the index's own columns (9 ms, no table read).
     return and_(text(f"report.{OPEN_STATUS_SQL}"),
-                or_(and_(Report.status == Status.NEW, Report.acknowledge_due_at < now),
-                    and_(Report.status.in_(Status.OPEN), Report.close_due_at < now)))
+                case((and_(Report.status == Status.NEW, Report.acknowledge_due_at < now), true()),
+                     else_=Report.close_due_at < now))
 
 
 def is_overdue(report: Report, now: datetime | None = None) -> bool:
@@ -234,12 +237,14 @@ def work_list(user: StaffUser, filters: Filters, cursor: str = "", size: int = P
     position = _decode_cursor(cursor) if cursor else None
     if position is not None:
         moment, ident = position
+        # The bound on created_at alone first: an index range starts there (with only the
+        # OR, PostgreSQL read a municipality's deep page from the Region's newest reports on).
         if filters.oldest_first:
-            query = query.where(or_(Report.created_at > moment,
-                                    and_(Report.created_at == moment, Report.id > ident)))
+            query = query.where(Report.created_at >= moment,
+                                or_(Report.created_at > moment, Report.id > ident))
         else:
-            query = query.where(or_(Report.created_at < moment,
-                                    and_(Report.created_at == moment, Report.id < ident)))
+            query = query.where(Report.created_at <= moment,
+                                or_(Report.created_at < moment, Report.id < ident))
     rows = list(db.session.scalars(query.order_by(*order).limit(size + 1)))
     next_cursor = _encode_cursor(rows[size - 1]) if len(rows) > size else None
     return Page(rows[:size], next_cursor, status_counts(user, filters))
