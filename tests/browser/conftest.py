@@ -1,7 +1,11 @@
 """The portal served for real on 127.0.0.1, and one Debian Chromium driven by Playwright.
 
-Every test of this folder runs in one pytest-xdist worker (``xdist_group("browser")``), so the
-server, the browser and the per-language contexts below are built once per run.
+The tests of this folder run in two pytest-xdist groups: ``xdist_group("browser")`` (the
+resident's pages and flows) and ``xdist_group("browser-staff")`` (staff, organisers, courses,
+what happened), each in one worker, so that both workers share the browser tests (one group held
+the whole run's critical path). A worker builds the server and the browser below once, for the
+groups it runs: with two workers, each has its own of both, and no test may rely on what
+another module's tests left on its server.
 """
 from __future__ import annotations
 

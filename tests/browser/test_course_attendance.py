@@ -16,7 +16,7 @@ from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.browser.measure import MIN_TARGET, OVERFLOW_JS, SMALL_TARGETS_JS, TARGETS
 from tests.staff import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-staff")]
 #: Where to keep screenshots to look at (none when unset).
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 PRESENT = {"fr": "Présent", "nl": "Aanwezig"}

@@ -24,7 +24,7 @@ from tests.browser.measure import (
 from tests.browser.portal_pages import COURSE_SUBMIT, fill_sign_up, submit
 from tests.browser.test_resident_pages import MAX_PAGE_BYTES, ZOOMED
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-staff")]
 
 CAPACITY = 5
 NAMES = {"fr": "Amélie Dupont", "nl": "Lotte Janssens", "en": "Sam Taylor"}

@@ -73,7 +73,9 @@ def visit_all(browser: Any, live_server: LiveServer, lang: str) -> list[Visit]:
         context.close()
 
 
-@pytest.fixture(scope="module")
+# Session-wide, not per module: with other groups' tests sent to the same worker between
+# this module's, a module fixture was torn down and each language toured twice (35 s a tour).
+@pytest.fixture(scope="session")
 def tours(browser: Any, live_server: LiveServer) -> Any:
     cache: dict[str, list[Visit]] = {}
 

@@ -10,7 +10,7 @@ from tests.browser.conftest import DESKTOP, LANGS, PHONE, LiveServer
 from tests.browser.portal_pages import file_report
 from tests.browser.staff_pages import log_in, make_account
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-staff")]
 SAINT_GILLES = "21013"  # postal code 1060
 
 

@@ -16,7 +16,7 @@ from tests.browser.test_staff_batch import states
 from tests.outbox import mails
 from tests.reports.batch_helpers import make_reports
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-staff")]
 #: One municipality per run, so that "possible duplicates" offers exactly the run's other report.
 RUNS = {("fr", "390"): "21011", ("fr", "1280"): "21014", ("nl", "390"): "21017", ("nl", "1280"): "21018"}
 #: The staff member's language -> the resident's (always the other one).

@@ -13,7 +13,7 @@ from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.browser.staff_pages import log_in, make_account
 from tests.reports.batch_helpers import make_reports
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-staff")]
 #: One municipality per run, so that each run's list holds exactly its own 50 reports.
 RUNS = {("fr", "390"): "21002", ("fr", "1280"): "21006", ("nl", "390"): "21007", ("nl", "1280"): "21008"}
 DONE = {"fr": "50 signalements traités.", "nl": "50 meldingen verwerkt."}

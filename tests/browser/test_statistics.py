@@ -16,7 +16,7 @@ from tests.browser.portal_pages import file_report, municipality_name
 from tests.browser.staff_pages import log_in, make_account
 from tests.reports.batch_helpers import make_reports
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-staff")]
 #: Screenshots for a person to look at, when this names a folder.
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS", "")
 #: One month long past per run: its figures are those of ``add_known_month`` alone.

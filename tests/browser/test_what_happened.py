@@ -16,7 +16,7 @@ from tests.browser.portal_pages import POSTAL_CODES, REFERENCE, facts_day, fill_
 from tests.browser.staff_pages import facts_of, log_in, make_account
 from tests.browser.test_report_flow import stored
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-staff")]
 
 #: The words each language must show (from the catalogs, so a missing translation fails here).
 WORDS = {

