@@ -5,6 +5,7 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from portal.config import load, normalise_database_url
@@ -167,3 +168,13 @@ def test_sqlite_upgrade_keeps_a_reports_photos_and_timeline(tmp_path: Path, geo_
         assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.xdist_group("probe")
+def test_xdist_groups_keep_their_tests_together(request: pytest.FixtureRequest) -> None:
+    """``make test`` runs ``--dist loadgroup``: the tests of an ``xdist_group`` (the browser
+    tests, each group with its one server and Chromium; the gunicorn load and deploy tests, which
+    must not run at once) go to one worker. pytest-xdist does it by appending "@group" to the node
+    id; under pytest 9 that renaming was silently lost and each group spread over both workers."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@probe")
