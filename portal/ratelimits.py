@@ -60,8 +60,8 @@ def counted_submission(name: str) -> Callable[[F], F]:
         limited = limiter.limit(LIMITS[name], methods=["POST"], deduct_when=_accepted)(limited)
 
         # Only POSTs are counted, yet Flask-Limiter resolves and filters the three limits on
-        # every call (half of a cached course page's time): a GET, the empty form, goes
-        # straight to the view. Same name as the view, so the limits still find it.
+        # every call (a third of the session page's view under cProfile): a GET, the empty
+        # form, goes straight to the view. Same name as the view, so the limits still find it.
         @wraps(view)
         def counted(*args: Any, **kwargs: Any) -> Any:
             return limited(*args, **kwargs) if request.method == "POST" else view(*args, **kwargs)

@@ -25,8 +25,8 @@ def tile_origin(url: str) -> str:
     return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
-#: The headers every answer carries unless its view set its own (Content-Security-Policy last:
-#: it depends on the map tiles' host, read per request because an operator's setting may change).
+#: The headers every answer carries unless its view set its own (and ``_csp``, whose value
+#: depends on the map tiles' host, read per request because an operator's setting may change).
 _EVERY_ANSWER = (
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),

@@ -105,7 +105,6 @@ class Report(Model):
               "close_due_at", "created_at", "category_code",
               sqlite_where=text(f"spam IS 0 AND {OPEN_STATUS_SQL}"),
               postgresql_where=text(f"spam IS false AND {OPEN_STATUS_SQL}")),
-        # Reports "municipality to decide" (few): taken out of municipal staff's counts.
         # The same reports newest first: the overdue list's first page (a coordinator's
         # above all) is read in order instead of sorting every overdue report. With every column
         # the overdue filter and its counts read, so that counting needs no table read either.
@@ -113,6 +112,7 @@ class Report(Model):
               "acknowledge_due_at", "close_due_at", "municipality_to_decide",
               sqlite_where=text(f"spam IS 0 AND {OPEN_STATUS_SQL}"),
               postgresql_where=text(f"spam IS false AND {OPEN_STATUS_SQL}")),
+        # Reports "municipality to decide" (few): taken out of municipal staff's counts.
         Index("ix_report_to_decide", "municipality_nis", "status",
               sqlite_where=text("municipality_to_decide IS 1"),
               postgresql_where=text("municipality_to_decide IS true")),
